@@ -1,2 +1,44 @@
-//! wip
+#![doc = include_str!("../README.md")]
 #![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+mod fmt;
+
+mod close;
+mod config;
+mod connection;
+mod error;
+mod event;
+mod frame;
+mod handshake;
+mod message;
+mod time;
+mod utf8;
+
+pub use close::{CloseCode, CloseFrame, CloseReason, MAX_REASON_LEN};
+pub use config::{Config, MAX_HEADERS};
+pub use connection::{Closed, Connection, Initiator, Role, State, Transmit};
+pub use error::{Error, HandshakeFailure, Misuse, ProtocolViolation};
+pub use event::{BinaryChunk, ControlPayload, Event, Received, TextChunk};
+pub use frame::{
+    Decoded, FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MAX_HEADER_LEN, MaskKey, MaskSource, Masker,
+    NoMask, Opcode,
+};
+pub use handshake::{
+    Accept, AcceptKey, ClientRequest, HeaderIter, Key, Reject, Request, Response, accept_key,
+};
+pub use message::{Message, MessageAssembler, MessageKind};
+pub use time::Instant;
+pub use utf8::{Utf8Chunk, Utf8Error, Utf8Validator};

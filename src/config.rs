@@ -1,0 +1,163 @@
+//! Limits, timers and behaviour switches for a [`Connection`](crate::Connection).
+
+use core::time::Duration;
+
+/// Everything a connection may be configured with; every limit has a safe default.
+///
+/// All builders are `const fn`, so a `Config` can live in a `static`:
+///
+/// ```
+/// use core::time::Duration;
+/// use wsmachine::Config;
+///
+/// static CONFIG: Config = Config::new()
+///     .with_max_message_len(1 << 20)
+///     .with_keepalive(Some(Duration::from_secs(30)));
+/// assert_eq!(CONFIG.max_message_len(), 1 << 20);
+/// ```
+///
+/// | limit | default | exceeded |
+/// |---|---|---|
+/// | `max_head_len` | 8 KiB | 431 |
+/// | `max_headers` | 32 (at most [`MAX_HEADERS`]) | 431 |
+/// | `max_frame_len` | 16 MiB | close 1009 |
+/// | `max_message_len` | 64 MiB | close 1009 |
+/// | `max_fragments` | 131,072 | close 1008 |
+/// | `handshake_timeout` | 10 s | connection dropped |
+/// | `close_timeout` | 10 s | connection dropped (1006) |
+/// | `keepalive` | off | a ping is sent when the peer is quiet this long |
+/// | `pong_timeout` | 20 s | connection dropped (1006) |
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Config {
+    pub(crate) max_head_len: usize,
+    pub(crate) max_headers: usize,
+    pub(crate) max_frame_len: u64,
+    pub(crate) max_message_len: u64,
+    pub(crate) max_fragments: u32,
+    pub(crate) auto_pong: bool,
+    pub(crate) keepalive: Option<Duration>,
+    pub(crate) pong_timeout: Duration,
+    pub(crate) close_timeout: Option<Duration>,
+    pub(crate) handshake_timeout: Option<Duration>,
+}
+
+/// The hard cap on [`Config::with_max_headers`]: the parser's header table lives on the stack.
+pub const MAX_HEADERS: usize = 64;
+
+impl Config {
+    /// The defaults listed in the table above.
+    pub const fn new() -> Self {
+        Self {
+            max_head_len: 8 * 1024,
+            max_headers: 32,
+            max_frame_len: 16 * 1024 * 1024,
+            max_message_len: 64 * 1024 * 1024,
+            max_fragments: 131_072,
+            auto_pong: true,
+            keepalive: None,
+            pong_timeout: Duration::from_secs(20),
+            close_timeout: Some(Duration::from_secs(10)),
+            handshake_timeout: Some(Duration::from_secs(10)),
+        }
+    }
+
+    /// Largest HTTP head (request or response line plus headers) accepted, in bytes.
+    ///
+    /// The receive buffer must be able to hold this many bytes during the handshake.
+    pub const fn with_max_head_len(mut self, len: usize) -> Self {
+        self.max_head_len = len;
+        self
+    }
+
+    /// Most header lines accepted in the HTTP head; clamped to [`MAX_HEADERS`].
+    pub const fn with_max_headers(mut self, count: usize) -> Self {
+        self.max_headers = if count > MAX_HEADERS {
+            MAX_HEADERS
+        } else {
+            count
+        };
+        self
+    }
+
+    /// Largest payload of one data frame, in bytes (RFC 6455 §10.4).
+    pub const fn with_max_frame_len(mut self, len: u64) -> Self {
+        self.max_frame_len = len;
+        self
+    }
+
+    /// Largest message, summed over its fragments, in bytes (RFC 6455 §10.4).
+    ///
+    /// Messages stream through the caller's buffer, so this bounds work, not memory.
+    pub const fn with_max_message_len(mut self, len: u64) -> Self {
+        self.max_message_len = len;
+        self
+    }
+
+    /// Most frames one message may be split into, empty fragments included.
+    pub const fn with_max_fragments(mut self, count: u32) -> Self {
+        self.max_fragments = count;
+        self
+    }
+
+    /// Whether a received ping is answered with a pong automatically (default: yes).
+    pub const fn with_auto_pong(mut self, enabled: bool) -> Self {
+        self.auto_pong = enabled;
+        self
+    }
+
+    /// Send a ping when nothing was received for this long; `None` (default) disables it.
+    pub const fn with_keepalive(mut self, interval: Option<Duration>) -> Self {
+        self.keepalive = interval;
+        self
+    }
+
+    /// How long after a keepalive ping the peer must have sent something.
+    pub const fn with_pong_timeout(mut self, timeout: Duration) -> Self {
+        self.pong_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for the peer's Close (and, for a client, the server's TCP close).
+    pub const fn with_close_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// How long the opening handshake may take from construction; `None` waits forever.
+    pub const fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// See [`Config::with_max_head_len`].
+    pub const fn max_head_len(&self) -> usize {
+        self.max_head_len
+    }
+
+    /// See [`Config::with_max_headers`].
+    pub const fn max_headers(&self) -> usize {
+        self.max_headers
+    }
+
+    /// See [`Config::with_max_frame_len`].
+    pub const fn max_frame_len(&self) -> u64 {
+        self.max_frame_len
+    }
+
+    /// See [`Config::with_max_message_len`].
+    pub const fn max_message_len(&self) -> u64 {
+        self.max_message_len
+    }
+
+    /// See [`Config::with_max_fragments`].
+    pub const fn max_fragments(&self) -> u32 {
+        self.max_fragments
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,381 @@
+//! [`Connection`]: one sans-IO state machine for a WebSocket's whole life, both roles.
+//!
+//! # The loop
+//! 1. Bytes from the transport go to [`receive`](Connection::receive), again and again
+//!    until it returns no event; drop `consumed` bytes from the front after each call and
+//!    keep the rest (only an unfinished HTTP head is ever left unconsumed).
+//! 2. React to each event: accept or reject a request, consume message chunks, send.
+//! 3. Drain: call [`poll_transmit`](Connection::poll_transmit) until it returns `None`,
+//!    writing each [`Transmit`]; close the transport when one says so.
+//! 4. Sleep until [`poll_timeout`](Connection::poll_timeout), then call
+//!    [`handle_timeout`](Connection::handle_timeout); on transport EOF call
+//!    [`receive_eof`](Connection::receive_eof).
+//!
+//! After any input or command, drain (step 3) before waiting again.
+
+mod receive;
+mod send;
+mod state;
+mod timer;
+
+pub use state::{Role, State};
+
+use crate::close::CloseCode;
+use crate::config::Config;
+use crate::error::{Error, Misuse};
+use crate::event::Received;
+use crate::frame::{MaskSource, NoMask, Opcode};
+use crate::handshake::head::HeadScanner;
+use crate::handshake::{Accept, ClientRequest, Reject};
+use crate::time::Instant;
+use receive::Receiver;
+use send::Sender;
+use state::Phase;
+use timer::Timers;
+
+/// A WebSocket connection: handshake, framing and closing, for either role.
+///
+/// It owns no socket, clock, random source or heap: it turns received bytes into
+/// [`Event`](crate::Event)s and application calls into bytes written to caller buffers.
+/// `M` supplies client masking keys; servers use [`NoMask`].
+///
+/// Size: see `size_of` figures in the README (under 512 bytes per connection).
+#[derive(Debug)]
+pub struct Connection<M = NoMask> {
+    config: Config,
+    role: Role,
+    mask: M,
+    phase: Phase,
+    receiver: Receiver,
+    sender: Sender,
+    timers: Timers,
+    outcome: Option<Closed>,
+    /// The latest time an input reported; commands without a `now` use it.
+    now: Instant,
+}
+
+/// Bytes the engine wants written, from [`Connection::poll_transmit`].
+#[must_use = "write `len` bytes of the buffer to the transport"]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // the transmit contract is exactly this pair
+pub struct Transmit {
+    /// Bytes written at the start of the output buffer (may be 0).
+    pub len: usize,
+    /// Close the transport once these bytes are written.
+    pub close_transport_after: bool,
+}
+
+/// How a connection ended ([RFC 6455 §7.1.5](https://www.rfc-editor.org/rfc/rfc6455#section-7.1.5)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(clippy::exhaustive_structs)] // RFC 6455 §7.1.5–7.1.6 define exactly these facts
+pub struct Closed {
+    /// The code of the first Close received; 1005 if it had none, 1006 if none came.
+    pub code: CloseCode,
+    /// Whether both Close frames were exchanged (§7.1.4 "cleanly").
+    pub clean: bool,
+    /// Who started the end: the side that sent the first Close, failed, or timed out.
+    pub initiator: Initiator,
+}
+
+/// Which side ended the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(clippy::exhaustive_enums)] // two ends, as for Role
+pub enum Initiator {
+    /// This endpoint (its close, its protocol error report, its timeout).
+    Local,
+    /// The peer (its close, its violation, its EOF).
+    Remote,
+}
+
+impl Connection<NoMask> {
+    /// A server waiting for an upgrade request. The handshake timer starts at `now`.
+    pub fn server(config: Config, now: Instant) -> Self {
+        Self::new(
+            config,
+            Role::Server,
+            NoMask,
+            Phase::ServerAwaitRequest(HeadScanner::new()),
+            now,
+        )
+    }
+}
+
+impl<M: MaskSource> Connection<M> {
+    /// A client; start the handshake with [`connect`](Self::connect).
+    ///
+    /// `mask` must yield unpredictable keys (RFC 6455 §10.3).
+    pub fn client(config: Config, mask: M, now: Instant) -> Self {
+        Self::new(config, Role::Client, mask, Phase::ClientIdle, now)
+    }
+
+    /// An already upgraded connection: an HTTP stack did the handshake; framing starts now.
+    pub fn upgraded(config: Config, role: Role, mask: M, now: Instant) -> Self {
+        let mut this = Self::new(config, role, mask, Phase::Open, now);
+        this.timers.handshake = None;
+        this.arm_keepalive(now);
+        this
+    }
+
+    fn new(config: Config, role: Role, mask: M, phase: Phase, now: Instant) -> Self {
+        let timers = Timers {
+            handshake: config.handshake_timeout.map(|t| now.saturating_add(t)),
+            ..Timers::default()
+        };
+        Self {
+            config,
+            role,
+            mask,
+            phase,
+            receiver: Receiver::new(),
+            sender: Sender::new(),
+            timers,
+            outcome: None,
+            now,
+        }
+    }
+
+    // ---- getters ----
+
+    /// Which end this is.
+    pub const fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The coarse state; it changes only inside the methods below.
+    pub const fn state(&self) -> State {
+        self.phase.state()
+    }
+
+    /// Whether messages may be sent.
+    pub const fn is_open(&self) -> bool {
+        matches!(self.phase.state(), State::Open)
+    }
+
+    /// Whether the connection is over (cleanly or not).
+    pub const fn is_closed(&self) -> bool {
+        matches!(self.phase.state(), State::Closed)
+    }
+
+    /// How the connection ended, once that is known (set as the closing handshake starts
+    /// from the peer, completes, fails, times out or meets EOF).
+    pub const fn closed(&self) -> Option<Closed> {
+        self.outcome
+    }
+
+    /// The configuration this connection runs with.
+    pub const fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The largest single [`Transmit`] the engine itself produces (HTTP error, pong, ping,
+    /// close): an output buffer this large never fails `poll_transmit`.
+    pub const fn max_transmit_len(&self) -> usize {
+        MAX_ENGINE_TRANSMIT_LEN
+    }
+
+    /// Bytes the head scanner has examined, to show the handshake scan is linear.
+    #[doc(hidden)]
+    pub fn head_bytes_examined(&self) -> usize {
+        match &self.phase {
+            Phase::ServerAwaitRequest(scanner) => scanner.examined(),
+            Phase::ClientAwaitResponse { scanner, .. } => scanner.examined(),
+            _ => 0,
+        }
+    }
+
+    // ---- inputs ----
+
+    /// Feeds bytes from the transport; returns how many were used and at most one event.
+    ///
+    /// Call this with everything received and not yet consumed, repeatedly, until the
+    /// event is `None`: then the engine needs more bytes. Payload is unmasked in place, so
+    /// `buf` is mutable. During the opening handshake an incomplete HTTP head stays
+    /// unconsumed: keep it at the front of the buffer and append (the buffer must hold
+    /// `max_head_len` bytes). After the handshake everything offered is consumed.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] or [`Error::Handshake`] when the peer broke the rules; the
+    /// response is queued for `poll_transmit`, and every later call returns the same
+    /// error. [`Error::Usage`] when no input is expected (a client before `connect`, a
+    /// server before it answers a request).
+    ///
+    /// # Panics
+    /// Never.
+    pub fn receive<'a>(&mut self, now: Instant, buf: &'a mut [u8]) -> Result<Received<'a>, Error> {
+        self.now = self.now.max(now);
+        if !buf.is_empty() {
+            self.on_liveness(now);
+        }
+        match &mut self.phase {
+            Phase::Failed(error) => Err(*error),
+            // RFC 6455 §7.1.7 / §5.5.1: nothing after a Close or a failure is processed.
+            Phase::Closed | Phase::CloseReceived => Ok(Received {
+                consumed: buf.len(),
+                event: None,
+            }),
+            Phase::ClientIdle => Err(Error::Usage(Misuse::InvalidState(State::Connecting))),
+            Phase::ServerAwaitDecision(_) => Err(Error::Usage(Misuse::DecisionPending)),
+            Phase::ServerAwaitRequest(_) => self.receive_request(now, buf),
+            Phase::ClientAwaitResponse { .. } => self.receive_response(now, buf),
+            Phase::Open | Phase::CloseSent => self.receive_frames(now, buf),
+        }
+    }
+
+    /// Reports that the transport reached end of stream; returns how the connection ended.
+    ///
+    /// EOF before the closing handshake is an abnormal closure (1006, RFC 6455 §7.1.5).
+    pub fn receive_eof(&mut self, now: Instant) -> Closed {
+        self.now = self.now.max(now);
+        let closed = match self.outcome {
+            Some(closed) => closed,
+            None => Closed {
+                code: CloseCode::Abnormal,
+                clean: false,
+                initiator: Initiator::Remote,
+            },
+        };
+        self.finish(closed);
+        self.sender.clear();
+        closed
+    }
+
+    /// Fires every deadline due at `now`; returns the outcome if one ended the connection.
+    ///
+    /// Call this when [`poll_timeout`](Self::poll_timeout)'s instant has passed (calling
+    /// early is harmless), then drain with `poll_transmit`.
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<Closed> {
+        self.now = self.now.max(now);
+        let mut ended = None;
+        while let Some(timer) = self.timers.expire(now) {
+            if let Some(closed) = self.on_timer(timer, now) {
+                ended = Some(closed);
+            }
+        }
+        ended
+    }
+
+    // ---- commands ----
+
+    /// Client: writes the upgrade request into `out` and starts waiting for the response.
+    ///
+    /// # Errors
+    /// [`Misuse::InvalidState`] unless the client is idle, [`Misuse::InvalidHeader`] or
+    /// [`Misuse::TooManySubprotocols`] for a bad request, [`Error::BufferTooSmall`].
+    pub fn connect(&mut self, request: &ClientRequest<'_>, out: &mut [u8]) -> Result<usize, Error> {
+        if !matches!(self.phase, Phase::ClientIdle) {
+            return Err(self.invalid_state());
+        }
+        let (accept, offered) = request.prepare()?;
+        let len = request.write(out)?;
+        self.phase = Phase::ClientAwaitResponse {
+            scanner: HeadScanner::new(),
+            accept,
+            offered,
+        };
+        crate::fmt::debug!("client: upgrade request sent");
+        Ok(len)
+    }
+
+    /// Server: writes the `101 Switching Protocols` response; the connection is open.
+    ///
+    /// # Errors
+    /// [`Misuse::InvalidState`] unless a request awaits an answer, [`Misuse::InvalidHeader`]
+    /// for a bad subprotocol or header, [`Error::BufferTooSmall`].
+    pub fn accept(&mut self, accept: &Accept<'_>, out: &mut [u8]) -> Result<usize, Error> {
+        let Phase::ServerAwaitDecision(key) = &self.phase else {
+            return Err(self.invalid_state());
+        };
+        let len = crate::handshake::server::write_accept(accept, key, out)?;
+        self.open(self.now);
+        Ok(len)
+    }
+
+    /// Server: writes a rejection response; the connection is closed (close the transport
+    /// after writing it).
+    ///
+    /// # Errors
+    /// [`Misuse::InvalidState`] unless a request awaits an answer, [`Misuse::InvalidStatus`]
+    /// outside 400–599, [`Misuse::InvalidHeader`], [`Error::BufferTooSmall`].
+    pub fn reject(&mut self, reject: &Reject<'_>, out: &mut [u8]) -> Result<usize, Error> {
+        if !matches!(self.phase, Phase::ServerAwaitDecision(_)) {
+            return Err(self.invalid_state());
+        }
+        let len = crate::handshake::server::write_reject(reject, out)?;
+        self.finish(Closed {
+            code: CloseCode::Abnormal,
+            clean: false,
+            initiator: Initiator::Local,
+        });
+        Ok(len)
+    }
+
+    fn invalid_state(&self) -> Error {
+        Error::Usage(Misuse::InvalidState(self.state()))
+    }
+
+    fn finish(&mut self, closed: Closed) {
+        self.outcome.get_or_insert(closed);
+        if !matches!(self.phase, Phase::Failed(_)) {
+            self.phase = Phase::Closed;
+        }
+        self.timers = Timers::default();
+        crate::fmt::debug!("closed: code {}, clean {}", closed.code.0, closed.clean);
+    }
+
+    fn open(&mut self, now: Instant) {
+        self.phase = Phase::Open;
+        self.timers.handshake = None;
+        self.arm_keepalive(now);
+        crate::fmt::debug!("open");
+    }
+
+    fn arm_keepalive(&mut self, now: Instant) {
+        self.timers.keepalive = self
+            .config
+            .keepalive
+            .map(|interval| now.saturating_add(interval));
+    }
+
+    fn on_liveness(&mut self, now: Instant) {
+        self.timers.pong = None;
+        if self.phase.sends_frames() {
+            self.arm_keepalive(now);
+        }
+    }
+
+    fn on_timer(&mut self, timer: timer::Timer, now: Instant) -> Option<Closed> {
+        use timer::Timer;
+        let dropped = Closed {
+            code: CloseCode::Abnormal,
+            clean: false,
+            initiator: Initiator::Local,
+        };
+        match timer {
+            Timer::Handshake if self.state() == State::Connecting => {}
+            Timer::Keepalive if self.phase.sends_frames() => {
+                self.sender.pending_ping = true;
+                self.timers.pong = Some(now.saturating_add(self.config.pong_timeout));
+                return None;
+            }
+            Timer::Pong if self.phase.sends_frames() => {}
+            Timer::Close if matches!(self.phase, Phase::CloseSent | Phase::CloseReceived) => {}
+            Timer::Close if matches!(self.phase, Phase::Closed) => {
+                // A client waited long enough for the server's TCP close (§7.1.1).
+                self.sender.close_transport = true;
+                return None;
+            }
+            _ => return None,
+        }
+        crate::fmt::debug!("deadline passed, dropping the connection");
+        self.finish(dropped);
+        self.sender.clear();
+        self.sender.close_transport = true;
+        self.outcome
+    }
+}
+
+/// The longest engine-originated output: a 431 response is the largest HTTP error, a
+/// masked 125-byte control frame the largest frame.
+const MAX_ENGINE_TRANSMIT_LEN: usize = 160;

@@ -1,0 +1,402 @@
+//! Receive path: HTTP heads, then frames → message rules → payload chunks and events.
+
+use core::mem;
+
+use super::{Closed, Connection, Initiator, Phase};
+use crate::close::{CloseCode, CloseFrame};
+use crate::error::{Error, HandshakeFailure, ProtocolViolation};
+use crate::event::{BinaryChunk, ControlPayload, Event, Received, TextChunk};
+use crate::frame::{Decoded, FrameHeader, MAX_HEADER_LEN, MaskSource, Masker, Opcode};
+use crate::handshake::{client, server};
+use crate::time::Instant;
+use crate::utf8::Utf8Validator;
+
+/// What the receive path remembers between calls.
+#[derive(Clone, Debug)]
+pub(crate) struct Receiver {
+    /// A frame header split across reads.
+    // INVARIANT: `header_len < MAX_HEADER_LEN`; `header[..header_len]` is an incomplete
+    // header that passed every check its bytes allow.
+    header: [u8; MAX_HEADER_LEN],
+    header_len: u8,
+    /// The frame whose payload is arriving.
+    frame: Option<InFrame>,
+    /// The kind (Text or Binary) of the message being received, if one is open.
+    message: Option<Opcode>,
+    /// Whether the open message has delivered no chunk yet.
+    first_pending: bool,
+    message_len: u64,
+    fragments: u32,
+    utf8: Utf8Validator,
+    /// A control payload gathered across reads (the only copy on the receive path).
+    control: ControlPayload,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct InFrame {
+    /// Text or Binary for data frames (continuations take their message's kind), else the
+    /// control opcode.
+    opcode: Opcode,
+    fin: bool,
+    remaining: u64,
+    masker: Option<Masker>,
+}
+
+impl Receiver {
+    pub(crate) const fn new() -> Self {
+        Self {
+            header: [0; MAX_HEADER_LEN],
+            header_len: 0,
+            frame: None,
+            message: None,
+            first_pending: false,
+            message_len: 0,
+            fragments: 0,
+            utf8: Utf8Validator::new(),
+            control: ControlPayload::EMPTY,
+        }
+    }
+}
+
+impl<M: MaskSource> Connection<M> {
+    /// Server: scan for the end of the request head, then validate it once.
+    pub(super) fn receive_request<'a>(
+        &mut self,
+        _now: Instant,
+        buf: &'a mut [u8],
+    ) -> Result<Received<'a>, Error> {
+        let Some(end) = self.find_head_end(buf) else {
+            return self.head_incomplete(buf.len());
+        };
+        let buf: &'a [u8] = buf;
+        let head = buf.get(..end).unwrap_or_default();
+        match server::parse_request(head, self.config.max_headers) {
+            Ok((request, accept)) => {
+                self.phase = Phase::ServerAwaitDecision(accept);
+                crate::fmt::debug!("server: upgrade request received");
+                Ok(Received {
+                    consumed: end,
+                    event: Some(Event::UpgradeRequest(request)),
+                })
+            }
+            Err(failure) => Err(self.fail(Error::Handshake(failure))),
+        }
+    }
+
+    /// Client: scan for the end of the response head, then validate it once.
+    pub(super) fn receive_response<'a>(
+        &mut self,
+        now: Instant,
+        buf: &'a mut [u8],
+    ) -> Result<Received<'a>, Error> {
+        let Some(end) = self.find_head_end(buf) else {
+            return self.head_incomplete(buf.len());
+        };
+        let Phase::ClientAwaitResponse {
+            accept, offered, ..
+        } = &self.phase
+        else {
+            return Err(self.invalid_state());
+        };
+        let buf: &'a [u8] = buf;
+        let head = buf.get(..end).unwrap_or_default();
+        match client::parse_response(head, self.config.max_headers, accept, offered) {
+            Ok(response) => {
+                self.open(now);
+                Ok(Received {
+                    consumed: end,
+                    event: Some(Event::Established(response)),
+                })
+            }
+            Err(failure) => Err(self.fail(Error::Handshake(failure))),
+        }
+    }
+
+    fn find_head_end(&mut self, buf: &[u8]) -> Option<usize> {
+        // DoS: never look past `max_head_len`, however much the caller buffered.
+        let window = buf.get(..self.config.max_head_len).unwrap_or(buf);
+        match &mut self.phase {
+            Phase::ServerAwaitRequest(scanner) => scanner.find_end(window),
+            Phase::ClientAwaitResponse { scanner, .. } => scanner.find_end(window),
+            _ => None,
+        }
+    }
+
+    fn head_incomplete<'a>(&mut self, buffered: usize) -> Result<Received<'a>, Error> {
+        if buffered >= self.config.max_head_len {
+            return Err(self.fail(Error::Handshake(HandshakeFailure::HeadTooLarge)));
+        }
+        Ok(Received {
+            consumed: 0,
+            event: None,
+        })
+    }
+
+    /// Frames: headers, control payloads and data chunks, until one event or no bytes.
+    pub(super) fn receive_frames<'a>(
+        &mut self,
+        now: Instant,
+        buf: &'a mut [u8],
+    ) -> Result<Received<'a>, Error> {
+        let mut buf = buf;
+        let mut consumed = 0;
+        loop {
+            let Some(mut frame) = self.receiver.frame else {
+                if buf.is_empty() {
+                    return Ok(Received {
+                        consumed,
+                        event: None,
+                    });
+                }
+                let used = self
+                    .read_header(buf)
+                    .map_err(|v| self.fail(Error::Protocol(v)))?;
+                consumed += used;
+                buf = mem::take(&mut buf).get_mut(used..).unwrap_or_default();
+                continue;
+            };
+            // DoS: `take` is bounded by both the bytes present and the frame's remaining length.
+            let take = usize::try_from(frame.remaining).map_or(buf.len(), |r| r.min(buf.len()));
+            if take == 0 && frame.remaining > 0 {
+                return Ok(Received {
+                    consumed,
+                    event: None,
+                });
+            }
+            let (chunk, rest) = mem::take(&mut buf).split_at_mut(take);
+            buf = rest;
+            consumed += take;
+            if let Some(masker) = &mut frame.masker {
+                masker.apply(chunk);
+            }
+            frame.remaining -= take as u64;
+            self.receiver.frame = (frame.remaining > 0).then_some(frame);
+            if frame.opcode.is_control() {
+                if !self.receiver.control.extend(chunk) {
+                    return Err(self.fail(Error::Protocol(ProtocolViolation::ControlFrameTooLong)));
+                }
+                if frame.remaining == 0 {
+                    if let Some(event) = self.on_control(frame.opcode, now)? {
+                        return Ok(Received {
+                            consumed,
+                            event: Some(event),
+                        });
+                    }
+                }
+                continue;
+            }
+            let is_last = frame.fin && frame.remaining == 0;
+            if let Some(event) = self.on_data(frame.opcode, chunk, is_last)? {
+                return Ok(Received {
+                    consumed,
+                    event: Some(event),
+                });
+            }
+        }
+    }
+
+    /// Gathers and checks one frame header; returns the bytes used from `buf`.
+    fn read_header(&mut self, buf: &[u8]) -> Result<usize, ProtocolViolation> {
+        let receiver = &mut self.receiver;
+        if receiver.header_len == 0 {
+            // Fast path: the whole header is in this read.
+            match FrameHeader::decode(buf)? {
+                Decoded::Complete { header, len } => {
+                    self.on_header(header)?;
+                    return Ok(len);
+                }
+                Decoded::Incomplete { .. } => {}
+            }
+        }
+        let mut used = 0;
+        loop {
+            let have = usize::from(receiver.header_len);
+            let stash = receiver.header.get(..have).unwrap_or_default();
+            let need = match FrameHeader::decode(stash)? {
+                Decoded::Complete { header, .. } => {
+                    receiver.header_len = 0;
+                    self.on_header(header)?;
+                    return Ok(used);
+                }
+                Decoded::Incomplete { len } => len,
+            };
+            let input = buf.get(used..).unwrap_or_default();
+            let take = need.saturating_sub(have).min(input.len());
+            let (Some(dst), Some(src)) = (
+                receiver.header.get_mut(have..have + take),
+                input.get(..take),
+            ) else {
+                return Ok(used);
+            };
+            if take == 0 {
+                return Ok(used);
+            }
+            dst.copy_from_slice(src);
+            receiver.header_len += take as u8;
+            used += take;
+        }
+    }
+
+    /// The message rules that need connection state ([§5.4](https://www.rfc-editor.org/rfc/rfc6455#section-5.4), §5.1, §10.4).
+    fn on_header(&mut self, header: FrameHeader) -> Result<(), ProtocolViolation> {
+        // RFC 6455 §5.1: clients MUST mask, servers MUST NOT.
+        match (self.role.is_server(), header.mask.is_some()) {
+            (true, false) => return Err(ProtocolViolation::UnmaskedClientFrame),
+            (false, true) => return Err(ProtocolViolation::MaskedServerFrame),
+            _ => {}
+        }
+        let receiver = &mut self.receiver;
+        let opcode = if header.opcode.is_control() {
+            receiver.control = ControlPayload::EMPTY;
+            header.opcode
+        } else {
+            let kind = match (header.opcode, receiver.message) {
+                (Opcode::Continuation, Some(kind)) => kind,
+                (Opcode::Continuation, None) => {
+                    return Err(ProtocolViolation::UnexpectedContinuation);
+                }
+                (_, Some(_)) => return Err(ProtocolViolation::ExpectedContinuation),
+                (kind, None) => {
+                    receiver.message = Some(kind);
+                    receiver.first_pending = true;
+                    receiver.message_len = 0;
+                    receiver.fragments = 0;
+                    receiver.utf8 = Utf8Validator::new();
+                    kind
+                }
+            };
+            // DoS: every limit is checked at the header, before any payload byte is read.
+            if header.payload_len > self.config.max_frame_len {
+                return Err(ProtocolViolation::FrameTooLarge);
+            }
+            receiver.message_len = receiver.message_len.saturating_add(header.payload_len);
+            if receiver.message_len > self.config.max_message_len {
+                return Err(ProtocolViolation::MessageTooLarge);
+            }
+            receiver.fragments = receiver.fragments.saturating_add(1);
+            if receiver.fragments > self.config.max_fragments {
+                return Err(ProtocolViolation::TooManyFragments);
+            }
+            kind
+        };
+        receiver.frame = Some(InFrame {
+            opcode,
+            fin: header.fin,
+            remaining: header.payload_len,
+            masker: header.mask.map(Masker::new),
+        });
+        // An empty frame has no payload read to drive it: deliver its chunk now.
+        Ok(())
+    }
+
+    /// Turns an unmasked data chunk into an event, or `None` if there is nothing to say.
+    fn on_data<'a>(
+        &mut self,
+        kind: Opcode,
+        chunk: &'a mut [u8],
+        is_last: bool,
+    ) -> Result<Option<Event<'a>>, Error> {
+        let chunk: &'a [u8] = chunk;
+        let receiver = &mut self.receiver;
+        let is_first = receiver.first_pending;
+        if is_last {
+            receiver.message = None;
+        }
+        let event = if kind == Opcode::Text {
+            let mut utf8 = receiver.utf8.feed(chunk);
+            if is_last && utf8.is_ok() {
+                utf8 = receiver.utf8.finish().and(utf8);
+            }
+            let Ok(utf8) = utf8 else {
+                return Err(self.fail(Error::Protocol(ProtocolViolation::InvalidUtf8)));
+            };
+            if utf8.is_empty() && !is_first && !is_last {
+                return Ok(None);
+            }
+            Event::Text(TextChunk {
+                utf8,
+                is_first,
+                is_last,
+            })
+        } else {
+            if chunk.is_empty() && !is_first && !is_last {
+                return Ok(None);
+            }
+            Event::Binary(BinaryChunk {
+                data: chunk,
+                is_first,
+                is_last,
+            })
+        };
+        self.receiver.first_pending = false;
+        // §5.5.1: after sending Close, data still gets checked but is not delivered.
+        Ok(matches!(self.phase, Phase::Open).then_some(event))
+    }
+
+    /// Acts on a complete control frame ([§5.5](https://www.rfc-editor.org/rfc/rfc6455#section-5.5)).
+    fn on_control(
+        &mut self,
+        opcode: Opcode,
+        now: Instant,
+    ) -> Result<Option<Event<'static>>, Error> {
+        let payload = self.receiver.control;
+        let open = matches!(self.phase, Phase::Open);
+        match opcode {
+            Opcode::Ping if open => {
+                // §5.5.3: only the latest unanswered ping needs its pong.
+                if self.config.auto_pong {
+                    self.sender.pending_pong = Some(payload);
+                }
+                Ok(Some(Event::Ping(payload)))
+            }
+            Opcode::Pong if open => Ok(Some(Event::Pong(payload))),
+            Opcode::Close => {
+                let frame = CloseFrame::parse(payload.as_bytes())
+                    .map_err(|v| self.fail(Error::Protocol(v)))?;
+                if open {
+                    // §5.5.1: answer with a Close, echoing the code.
+                    self.phase = Phase::CloseReceived;
+                    self.sender.pending_close = Some(frame.code);
+                    self.outcome = Some(Closed {
+                        code: frame.code,
+                        clean: true,
+                        initiator: Initiator::Remote,
+                    });
+                    crate::fmt::debug!("close received: {}", frame.code.0);
+                } else {
+                    self.finish(Closed {
+                        code: frame.code,
+                        clean: true,
+                        initiator: Initiator::Local,
+                    });
+                    self.after_close_exchange(now);
+                }
+                Ok(Some(Event::Close(frame)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Fails the connection ([§7.1.7](https://www.rfc-editor.org/rfc/rfc6455#section-7.1.7)):
+    /// queue the Close or HTTP error, stop processing input, make the error sticky.
+    pub(super) fn fail(&mut self, error: Error) -> Error {
+        crate::fmt::debug!("failing the connection: {}", error);
+        let code = error.close_code().unwrap_or(CloseCode::Abnormal);
+        self.sender.pending_pong = None;
+        self.sender.pending_ping = false;
+        match self.phase {
+            Phase::Open if code.is_valid_on_wire() => self.sender.pending_close = Some(code),
+            Phase::ServerAwaitRequest(_) => self.sender.pending_http = error.http_status(),
+            _ => {}
+        }
+        self.sender.close_transport = true;
+        self.outcome.get_or_insert(Closed {
+            code,
+            clean: false,
+            initiator: Initiator::Remote,
+        });
+        self.phase = Phase::Failed(error);
+        self.timers = super::Timers::default();
+        error
+    }
+}

@@ -1,0 +1,393 @@
+//! Send path: application commands → frames in caller buffers, and the engine's own
+//! obligations (HTTP error, pong, keepalive ping, Close echo) drained by `poll_transmit`.
+
+use super::{Closed, Connection, Initiator, Phase, Transmit};
+use crate::close::{CloseCode, MAX_REASON_LEN};
+use crate::error::{Error, Misuse};
+use crate::event::ControlPayload;
+use crate::frame::encoder::encode_frame;
+use crate::frame::{FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MaskSource, Masker, Opcode};
+use crate::handshake::server::write_error;
+use crate::message::MessageKind;
+use crate::time::Instant;
+
+/// What the send path remembers: one fixed slot per obligation, nothing that grows.
+#[derive(Clone, Debug)]
+pub(crate) struct Sender {
+    /// The kind of the fragmented message being sent, if one is unfinished.
+    message: Option<MessageKind>,
+    /// Payload bytes a zero-copy frame still owes.
+    owed: u64,
+    owed_masker: Option<Masker>,
+    /// The pong for the latest ping (§5.5.3 allows answering only the latest).
+    pub(crate) pending_pong: Option<ControlPayload>,
+    pub(crate) pending_ping: bool,
+    /// The Close echo or failure Close; `NoStatus` means an empty payload.
+    pub(crate) pending_close: Option<CloseCode>,
+    pub(crate) pending_http: Option<u16>,
+    pub(crate) close_transport: bool,
+}
+
+impl Sender {
+    pub(crate) const fn new() -> Self {
+        Self {
+            message: None,
+            owed: 0,
+            owed_masker: None,
+            pending_pong: None,
+            pending_ping: false,
+            pending_close: None,
+            pending_http: None,
+            close_transport: false,
+        }
+    }
+
+    /// Drops every queued obligation (the peer is gone or the connection is over).
+    pub(crate) fn clear(&mut self) {
+        *self = Self {
+            message: self.message,
+            ..Self::new()
+        };
+    }
+
+    fn has_pending(&self) -> bool {
+        self.pending_http.is_some()
+            || self.pending_pong.is_some()
+            || self.pending_ping
+            || self.pending_close.is_some()
+    }
+}
+
+impl<M: MaskSource> Connection<M> {
+    /// Sends a whole text message as one frame into `out`; returns the bytes written.
+    ///
+    /// # Errors
+    /// [`Misuse::InvalidState`] unless open, [`Misuse::MessageInProgress`] during a
+    /// fragmented message, [`Misuse::FrameInProgress`] while a zero-copy frame is owed,
+    /// [`Error::BufferTooSmall`]. Nothing changes on error.
+    pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, Error> {
+        self.send_message(MessageKind::Text, text.as_bytes(), out)
+    }
+
+    /// Sends a whole binary message as one frame into `out`; returns the bytes written.
+    ///
+    /// # Errors
+    /// As for [`send_text`](Self::send_text).
+    pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        self.send_message(MessageKind::Binary, data, out)
+    }
+
+    fn send_message(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        if self.sender.message.is_some() && self.phase.sends_frames() {
+            return Err(Error::Usage(Misuse::MessageInProgress));
+        }
+        self.send_fragment(kind, payload, true, out)
+    }
+
+    /// Sends one fragment of a message: the first call picks `kind`, later ones continue
+    /// it, and `is_last` ends it. Control frames may be sent between fragments.
+    ///
+    /// For text, the fragments together must be UTF-8; a fragment may split a code point.
+    ///
+    /// # Errors
+    /// [`Misuse::MessageInProgress`] if a message of the other kind is unfinished, and
+    /// as for [`send_text`](Self::send_text).
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        is_last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let opcode = self.data_opcode(kind)?;
+        let len = self.write_frame(opcode, is_last, payload, out)?;
+        self.sender.message = (!is_last).then_some(kind);
+        Ok(len)
+    }
+
+    /// Zero-copy sending: writes only the header of a data frame of `payload_len` bytes.
+    ///
+    /// Then pass the payload, in place and in any number of pieces, through
+    /// [`frame_payload`](Self::frame_payload) (which masks it for clients) and write it
+    /// after the header, vectored if you like. Until all of it has passed, `poll_transmit`
+    /// returns `None` and other sends fail with [`Misuse::FrameInProgress`], so nothing
+    /// lands inside the frame.
+    ///
+    /// # Errors
+    /// As for [`send_fragment`](Self::send_fragment).
+    pub fn begin_frame(
+        &mut self,
+        kind: MessageKind,
+        payload_len: u64,
+        is_last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let opcode = self.data_opcode(kind)?;
+        let mut header = FrameHeader {
+            fin: is_last,
+            rsv: 0,
+            opcode,
+            mask: None,
+            payload_len,
+        };
+        if self.role.is_client() {
+            header.mask = Some(crate::frame::MaskKey([0; 4])); // sized first, key drawn below
+        }
+        if out.len() < header.encoded_len() {
+            return Err(Error::BufferTooSmall {
+                required: header.encoded_len(),
+            });
+        }
+        if self.role.is_client() {
+            header.mask = Some(self.mask.next_mask_key());
+        }
+        let len = header.encode(out)?;
+        self.sender.message = (!is_last).then_some(kind);
+        self.sender.owed = payload_len;
+        self.sender.owed_masker = header.mask.map(Masker::new);
+        Ok(len)
+    }
+
+    /// Passes the next piece of a [`begin_frame`](Self::begin_frame) payload: masks it in
+    /// place for clients, and counts it.
+    ///
+    /// # Errors
+    /// [`Misuse::PayloadExceedsFrame`] if `payload` is longer than what is still owed;
+    /// nothing is masked then.
+    pub fn frame_payload(&mut self, payload: &mut [u8]) -> Result<(), Error> {
+        let len = payload.len() as u64;
+        if len > self.sender.owed {
+            return Err(Error::Usage(Misuse::PayloadExceedsFrame));
+        }
+        if let Some(masker) = &mut self.sender.owed_masker {
+            masker.apply(payload);
+        }
+        self.sender.owed -= len;
+        Ok(())
+    }
+
+    /// Sends a ping with `payload` (at most 125 bytes).
+    ///
+    /// # Errors
+    /// [`Misuse::ControlPayloadTooLong`], and as for [`send_text`](Self::send_text) except
+    /// that pings may interleave with a fragmented message.
+    pub fn send_ping(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        self.send_control(Opcode::Ping, payload, out)
+    }
+
+    /// Sends an unsolicited pong (a heartbeat; pings are answered automatically).
+    ///
+    /// # Errors
+    /// As for [`send_ping`](Self::send_ping).
+    pub fn send_pong(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        self.send_control(Opcode::Pong, payload, out)
+    }
+
+    /// Starts the closing handshake (or answers the peer's Close with this code instead of
+    /// the automatic echo, if that is still queued).
+    ///
+    /// # Errors
+    /// [`Misuse::InvalidCloseCode`] for a code not valid on the wire (1005, 1006, 1015, ...),
+    /// [`Misuse::ReasonTooLong`] past 123 bytes, [`Misuse::InvalidState`] once a Close was
+    /// sent, [`Misuse::FrameInProgress`], [`Error::BufferTooSmall`]. Nothing changes on error.
+    pub fn close(&mut self, code: CloseCode, reason: &str, out: &mut [u8]) -> Result<usize, Error> {
+        if !code.is_valid_on_wire() {
+            return Err(Error::Usage(Misuse::InvalidCloseCode(code)));
+        }
+        if reason.len() > MAX_REASON_LEN {
+            return Err(Error::Usage(Misuse::ReasonTooLong));
+        }
+        let answering =
+            matches!(self.phase, Phase::CloseReceived) && self.sender.pending_close.is_some();
+        if !self.phase.sends_frames() && !answering {
+            return Err(self.invalid_state());
+        }
+        if self.sender.owed > 0 {
+            return Err(Error::Usage(Misuse::FrameInProgress));
+        }
+        let len = self.write_close(code, reason.as_bytes(), out)?;
+        if answering {
+            self.sender.pending_close = None;
+            self.on_close_echoed();
+        } else {
+            self.phase = Phase::CloseSent;
+            self.timers.keepalive = None;
+            self.timers.pong = None;
+            self.timers.close = self
+                .config
+                .close_timeout
+                .map(|t| self.now.saturating_add(t));
+            crate::fmt::debug!("close sent: {}", code.0);
+        }
+        // §5.5.1: nothing the engine originates may follow a Close.
+        self.sender.pending_pong = None;
+        self.sender.pending_ping = false;
+        Ok(len)
+    }
+
+    /// Writes the next bytes the engine itself owes the peer into `out`.
+    ///
+    /// Call after every input and command until it returns `Ok(None)`. Order: an HTTP error
+    /// response, the pending pong, a keepalive ping, the Close echo or failure Close, then a
+    /// bare "close the transport" signal (`len` 0) if the connection is over.
+    /// `out` of [`max_transmit_len`](Self::max_transmit_len) bytes always suffices.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`]; nothing is lost, retry with a larger buffer.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<Transmit>, Error> {
+        if self.sender.owed > 0 {
+            return Ok(None);
+        }
+        let len = if let Some(status) = self.sender.pending_http {
+            let len = write_error(status, out)?;
+            self.sender.pending_http = None;
+            len
+        } else if let Some(pong) = self.sender.pending_pong {
+            let len = self.write_frame(Opcode::Pong, true, pong.as_bytes(), out)?;
+            self.sender.pending_pong = None;
+            len
+        } else if self.sender.pending_ping {
+            let len = self.write_frame(Opcode::Ping, true, &[], out)?;
+            self.sender.pending_ping = false;
+            len
+        } else if let Some(code) = self.sender.pending_close {
+            let len = self.write_close(code, &[], out)?;
+            self.sender.pending_close = None;
+            if matches!(self.phase, Phase::CloseReceived) {
+                self.on_close_echoed();
+            }
+            len
+        } else if self.sender.close_transport {
+            0
+        } else {
+            return Ok(None);
+        };
+        let close_transport_after = self.sender.close_transport && !self.sender.has_pending();
+        if close_transport_after {
+            self.sender.close_transport = false;
+        }
+        Ok(Some(Transmit {
+            len,
+            close_transport_after,
+        }))
+    }
+
+    /// When the engine next needs [`handle_timeout`](Self::handle_timeout), if ever.
+    ///
+    /// The answer changes after every input and command.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// The closing handshake is complete from our side: who closes the transport, when.
+    pub(super) fn after_close_exchange(&mut self, now: Instant) {
+        if self.role.is_server() {
+            // §7.1.1: the server closes the TCP connection first, at once.
+            self.sender.close_transport = true;
+        } else {
+            // §7.1.1: the client waits for the server's close, but not forever.
+            self.timers.close = self.config.close_timeout.map(|t| now.saturating_add(t));
+            if self.timers.close.is_none() {
+                self.sender.close_transport = true;
+            }
+        }
+    }
+
+    fn on_close_echoed(&mut self) {
+        let closed = self.outcome.unwrap_or(Closed {
+            code: CloseCode::NoStatus,
+            clean: true,
+            initiator: Initiator::Remote,
+        });
+        self.finish(closed);
+        self.after_close_exchange(self.now);
+    }
+
+    fn data_opcode(&self, kind: MessageKind) -> Result<Opcode, Error> {
+        if !self.phase.sends_frames() {
+            return Err(self.invalid_state());
+        }
+        if self.sender.owed > 0 {
+            return Err(Error::Usage(Misuse::FrameInProgress));
+        }
+        match self.sender.message {
+            None => Ok(kind.opcode()),
+            Some(current) if current == kind => Ok(Opcode::Continuation),
+            Some(_) => Err(Error::Usage(Misuse::MessageInProgress)),
+        }
+    }
+
+    fn send_control(
+        &mut self,
+        opcode: Opcode,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        if payload.len() > MAX_CONTROL_PAYLOAD_LEN {
+            return Err(Error::Usage(Misuse::ControlPayloadTooLong));
+        }
+        if !self.phase.sends_frames() {
+            return Err(self.invalid_state());
+        }
+        if self.sender.owed > 0 {
+            return Err(Error::Usage(Misuse::FrameInProgress));
+        }
+        self.write_frame(opcode, true, payload, out)
+    }
+
+    fn write_close(
+        &mut self,
+        code: CloseCode,
+        reason: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let mut payload = [0u8; MAX_CONTROL_PAYLOAD_LEN];
+        let len = if code == CloseCode::NoStatus {
+            0 // §7.1.5: an empty Close is answered with an empty Close; 1005 never goes out
+        } else {
+            let (head, tail) = payload.split_at_mut(2);
+            head.copy_from_slice(&code.0.to_be_bytes());
+            let Some(dst) = tail.get_mut(..reason.len()) else {
+                return Err(Error::Usage(Misuse::ReasonTooLong));
+            };
+            dst.copy_from_slice(reason);
+            2 + reason.len()
+        };
+        self.write_frame(
+            Opcode::Close,
+            true,
+            payload.get(..len).unwrap_or_default(),
+            out,
+        )
+    }
+
+    fn write_frame(
+        &mut self,
+        opcode: Opcode,
+        fin: bool,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        if self.role.is_client() {
+            let mask = &mut self.mask;
+            let mut next = || mask.next_mask_key();
+            encode_frame(opcode, fin, payload, Some(&mut next), out)
+        } else {
+            encode_frame(opcode, fin, payload, None, out)
+        }
+    }
+}
+
+impl MessageKind {
+    const fn opcode(self) -> Opcode {
+        match self {
+            Self::Text => Opcode::Text,
+            Self::Binary => Opcode::Binary,
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `Sec-WebSocket-Key` and `Sec-WebSocket-Accept`
+//! ([RFC 6455 §4.2.2](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2) item 5.4).
+
+use base64ct::{Base64, Encoding};
+
+/// The GUID RFC 6455 appends to the key before hashing.
+const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// A client's 16-byte handshake nonce (`Sec-WebSocket-Key` before base64).
+///
+/// RFC 6455 §4.1 asks for a fresh random value per connection: fill it from a CSPRNG.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Key(pub [u8; 16]);
+
+impl Key {
+    /// Decodes a `Sec-WebSocket-Key` value: canonical base64 of exactly 16 bytes.
+    pub fn parse(encoded: &[u8]) -> Option<Self> {
+        if encoded.len() != 24 {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        let decoded = Base64::decode(encoded, &mut bytes).ok()?;
+        (decoded.len() == 16).then_some(Self(bytes))
+    }
+
+    /// The base64 form sent in `Sec-WebSocket-Key` (24 bytes).
+    pub fn encode(&self) -> [u8; 24] {
+        let mut out = [0u8; 24];
+        // 16 bytes always encode to 24: the error arm is unreachable and writes nothing.
+        let _ = Base64::encode(&self.0, &mut out);
+        out
+    }
+
+    /// The `Sec-WebSocket-Accept` value a server must answer this key with.
+    pub fn accept_key(&self) -> AcceptKey {
+        accept_key(&self.encode())
+    }
+}
+
+/// A `Sec-WebSocket-Accept` value: base64 of SHA-1(key ‖ GUID), 28 ASCII bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AcceptKey([u8; 28]);
+
+impl AcceptKey {
+    /// The value as text.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The value as bytes.
+    pub const fn as_bytes(&self) -> &[u8; 28] {
+        &self.0
+    }
+}
+
+/// Computes `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` value as sent (base64 text).
+///
+/// For HTTP stacks that do their own upgrade and need only this one value:
+///
+/// ```
+/// // RFC 6455 §1.3
+/// let accept = wsmachine::accept_key(b"dGhlIHNhbXBsZSBub25jZQ==");
+/// assert_eq!(accept.as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+/// ```
+pub fn accept_key(key: &[u8]) -> AcceptKey {
+    let mut sha = sha1_smol::Sha1::new();
+    sha.update(key);
+    sha.update(GUID);
+    let digest = sha.digest().bytes();
+    let mut out = [0u8; 28];
+    // 20 bytes always encode to 28: the error arm is unreachable and writes nothing.
+    let _ = Base64::encode(&digest, &mut out);
+    AcceptKey(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_6455_section_1_3_example() {
+        let key = Key::parse(b"dGhlIHNhbXBsZSBub25jZQ==").unwrap();
+        assert_eq!(&key.0, b"the sample nonce");
+        assert_eq!(key.accept_key().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+
+    #[test]
+    fn key_must_decode_to_exactly_16_bytes() {
+        for bad in [
+            &b""[..],
+            b"x",
+            b"dGhlIHNhbXBsZSBub25jZQ=",   // 23 chars
+            b"dGhlIHNhbXBsZSBub25jZQ===", // 25 chars
+            b"dGhlIHNhbXBsZSBub25jZQAA",  // 24 chars, 18 bytes
+            b"dGhlIHNhbXBsZSBub25jZ===",  // decodes to 15
+            b"dGhlIHNhbXBsZSBub2!jZQ==",  // bad alphabet
+            b"dGhlIHNhbX=sZSBub25jZQ==",  // '=' in the middle
+        ] {
+            assert_eq!(Key::parse(bad), None, "{:?}", core::str::from_utf8(bad));
+        }
+    }
+}

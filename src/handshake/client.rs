@@ -1,0 +1,195 @@
+//! Client side: write the upgrade request, then validate the server's response.
+
+use heapless::Vec;
+
+use super::{
+    AcceptKey, Key, Response, check_extra_headers, has_token, is_field_value, is_token, trim,
+    write_all,
+};
+use crate::config::MAX_HEADERS;
+use crate::error::{Error, HandshakeFailure, Misuse};
+
+/// Room for the subprotocols a client offered, kept to check the server's choice.
+pub(crate) const OFFERED_CAPACITY: usize = 128;
+
+/// The subprotocols a client offered, comma-joined.
+pub(crate) type Offered = Vec<u8, OFFERED_CAPACITY>;
+
+/// What a client asks for in its upgrade request.
+///
+/// ```
+/// use wsmachine::{ClientRequest, Key};
+///
+/// let key = Key([7; 16]); // use 16 random bytes from a CSPRNG
+/// let request = ClientRequest::new("example.com", "/chat?room=1", key)
+///     .with_origin("https://example.com")
+///     .with_subprotocols(&["chat"])
+///     .with_headers(&[("Authorization", "Bearer t0k3n")]);
+/// # let _ = request;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientRequest<'a> {
+    host: &'a str,
+    path: &'a str,
+    key: Key,
+    origin: Option<&'a str>,
+    subprotocols: &'a [&'a str],
+    headers: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> ClientRequest<'a> {
+    /// A request for `path` (with any query) on `host` (with any port), using `key`.
+    pub const fn new(host: &'a str, path: &'a str, key: Key) -> Self {
+        Self {
+            host,
+            path,
+            key,
+            origin: None,
+            subprotocols: &[],
+            headers: &[],
+        }
+    }
+
+    /// Send an `Origin` header.
+    pub const fn with_origin(mut self, origin: &'a str) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// Offer subprotocols, most preferred first (at most 128 bytes in all).
+    pub const fn with_subprotocols(mut self, subprotocols: &'a [&'a str]) -> Self {
+        self.subprotocols = subprotocols;
+        self
+    }
+
+    /// Add request headers (cookies, authorization); handshake headers are refused.
+    pub const fn with_headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// Checks the request and records what the response must be validated against.
+    pub(crate) fn prepare(&self) -> Result<(AcceptKey, Offered), Error> {
+        let invalid = Error::Usage(Misuse::InvalidHeader);
+        let host_ok = is_field_value(self.host.as_bytes()) && !self.host.is_empty();
+        let path_ok =
+            self.path.starts_with('/') && self.path.bytes().all(|b| b > 0x20 && b != 0x7f);
+        let origin_ok = self.origin.is_none_or(|o| is_field_value(o.as_bytes()));
+        if !host_ok || !path_ok || !origin_ok {
+            return Err(invalid);
+        }
+        check_extra_headers(self.headers)?;
+        let mut offered = Offered::new();
+        for (i, protocol) in self.subprotocols.iter().enumerate() {
+            if !is_token(protocol.as_bytes()) {
+                return Err(invalid);
+            }
+            let separator: &[u8] = if i == 0 { b"" } else { b"," };
+            offered
+                .extend_from_slice(separator)
+                .and_then(|_| offered.extend_from_slice(protocol.as_bytes()))
+                .map_err(|_| Error::Usage(Misuse::TooManySubprotocols))?;
+        }
+        Ok((self.key.accept_key(), offered))
+    }
+
+    /// Writes the request ([§4.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.1)).
+    pub(crate) fn write(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let key = self.key.encode();
+        write_all(out, |w| {
+            w.put(b"GET ")
+                .put(self.path.as_bytes())
+                .put(b" HTTP/1.1\r\nHost: ");
+            w.put(self.host.as_bytes()).put(b"\r\n");
+            w.put(b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+            w.put(&key).put(b"\r\nSec-WebSocket-Version: 13\r\n");
+            if let Some(origin) = self.origin {
+                w.put(b"Origin: ").put(origin.as_bytes()).put(b"\r\n");
+            }
+            for (i, protocol) in self.subprotocols.iter().enumerate() {
+                w.put(if i == 0 {
+                    b"Sec-WebSocket-Protocol: "
+                } else {
+                    b", "
+                });
+                w.put(protocol.as_bytes());
+            }
+            if !self.subprotocols.is_empty() {
+                w.put(b"\r\n");
+            }
+            for (name, value) in self.headers {
+                w.put(name.as_bytes())
+                    .put(b": ")
+                    .put(value.as_bytes())
+                    .put(b"\r\n");
+            }
+            w.put(b"\r\n");
+        })
+    }
+}
+
+/// Parses and validates a complete response head ([§4.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.1)).
+pub(crate) fn parse_response<'a>(
+    head: &'a [u8],
+    max_headers: usize,
+    accept: &AcceptKey,
+    offered: &[u8],
+) -> Result<Response<'a>, HandshakeFailure> {
+    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let headers = storage
+        .get_mut(..max_headers.min(MAX_HEADERS))
+        .unwrap_or_default();
+    let mut response = httparse::Response::new(headers);
+    match response.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => return Err(HandshakeFailure::TooManyHeaders),
+        Ok(httparse::Status::Partial) | Err(_) => return Err(HandshakeFailure::Malformed),
+    }
+    match response.code {
+        Some(101) => {}
+        Some(status) => return Err(HandshakeFailure::Rejected { status }),
+        None => return Err(HandshakeFailure::Malformed),
+    }
+    let (mut upgrade, mut connection, mut accepts, mut accept_ok) = (false, false, 0u8, false);
+    let mut subprotocol: Option<&'a [u8]> = None;
+    for header in response.headers.iter() {
+        let is = |n: &str| header.name.eq_ignore_ascii_case(n);
+        let value = trim(header.value);
+        if is("upgrade") {
+            upgrade |= has_token(value, "websocket");
+        } else if is("connection") {
+            connection |= has_token(value, "upgrade");
+        } else if is("sec-websocket-accept") {
+            // §11.3.3: at most once; whitespace around the value is ignored.
+            accepts = accepts.saturating_add(1);
+            accept_ok = value == accept.as_bytes();
+        } else if is("sec-websocket-protocol") {
+            // §11.3.4: at most once in a response.
+            if subprotocol.replace(value).is_some() {
+                return Err(HandshakeFailure::DuplicateHeader);
+            }
+        } else if is("sec-websocket-extensions") && !value.is_empty() {
+            // §9.1: we offer no extension, so any accepted one is unoffered.
+            return Err(HandshakeFailure::UnofferedExtension);
+        }
+    }
+    if !upgrade {
+        return Err(HandshakeFailure::MissingUpgrade);
+    }
+    if !connection {
+        return Err(HandshakeFailure::MissingConnectionUpgrade);
+    }
+    if accepts != 1 || !accept_ok {
+        return Err(HandshakeFailure::BadAccept);
+    }
+    let subprotocol = match subprotocol {
+        None => None,
+        Some(chosen)
+            if offered.split(|&b| b == b',').any(|o| o == chosen) && !chosen.is_empty() =>
+        {
+            Some(core::str::from_utf8(chosen).map_err(|_| HandshakeFailure::UnofferedSubprotocol)?)
+        }
+        Some(_) => return Err(HandshakeFailure::UnofferedSubprotocol),
+    };
+    Ok(Response { head, subprotocol })
+}

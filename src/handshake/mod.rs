@@ -1,0 +1,302 @@
+//! The opening handshake ([RFC 6455 §4](https://www.rfc-editor.org/rfc/rfc6455#section-4)):
+//! views of the peer's HTTP head and the inputs the application answers with.
+
+mod accept;
+pub(crate) mod client;
+pub(crate) mod head;
+pub(crate) mod server;
+
+pub use accept::{AcceptKey, Key, accept_key};
+pub use client::ClientRequest;
+pub use server::{Accept, Reject};
+
+use crate::error::{Error, Misuse};
+
+/// A validated upgrade request, borrowing the receive buffer.
+///
+/// Everything RFC 6455 requires has been checked; what is left to the application is
+/// policy: the path, the `Origin` (check it against your site to stop cross-site
+/// WebSocket hijacking, RFC 6455 §10.2), cookies or authorization, and the subprotocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request<'a> {
+    head: &'a [u8],
+    target: &'a str,
+    host: &'a str,
+    origin: Option<&'a str>,
+}
+
+/// A validated `101 Switching Protocols` response, borrowing the receive buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response<'a> {
+    head: &'a [u8],
+    subprotocol: Option<&'a str>,
+}
+
+impl<'a> Request<'a> {
+    /// The path of the request target, without the query.
+    pub fn path(&self) -> &'a str {
+        self.target
+            .split_once('?')
+            .map_or(self.target, |(path, _)| path)
+    }
+
+    /// The query of the request target (after `?`), if any.
+    pub fn query(&self) -> Option<&'a str> {
+        self.target.split_once('?').map(|(_, query)| query)
+    }
+
+    /// The `Host` header.
+    pub const fn host(&self) -> &'a str {
+        self.host
+    }
+
+    /// The `Origin` header, sent by browsers.
+    pub const fn origin(&self) -> Option<&'a str> {
+        self.origin
+    }
+
+    /// The subprotocols offered, in the client's order of preference.
+    pub fn subprotocols(&self) -> impl Iterator<Item = &'a str> + 'a {
+        list_items(self.headers(), "sec-websocket-protocol")
+    }
+
+    /// The extension offers (`name; params`), one per list item; none is ever accepted.
+    pub fn extensions(&self) -> impl Iterator<Item = &'a str> + 'a {
+        list_items(self.headers(), "sec-websocket-extensions")
+    }
+
+    /// The value of the first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        find_header(self.headers(), name)
+    }
+
+    /// Every header line as `(name, value)`, in order, values without surrounding whitespace.
+    pub fn headers(&self) -> HeaderIter<'a> {
+        HeaderIter::new(self.head)
+    }
+}
+
+impl<'a> Response<'a> {
+    /// Always 101: other statuses end in [`HandshakeFailure::Rejected`](crate::HandshakeFailure).
+    pub const fn status(&self) -> u16 {
+        101
+    }
+
+    /// The subprotocol the server selected, one the client offered.
+    pub const fn subprotocol(&self) -> Option<&'a str> {
+        self.subprotocol
+    }
+
+    /// The value of the first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        find_header(self.headers(), name)
+    }
+
+    /// Every header line as `(name, value)`, in order.
+    pub fn headers(&self) -> HeaderIter<'a> {
+        HeaderIter::new(self.head)
+    }
+}
+
+/// The header lines of an HTTP head already validated by the parser.
+#[derive(Clone, Debug)]
+pub struct HeaderIter<'a> {
+    lines: core::slice::Split<'a, u8, fn(&u8) -> bool>,
+}
+
+impl<'a> HeaderIter<'a> {
+    fn new(head: &'a [u8]) -> Self {
+        let is_lf: fn(&u8) -> bool = |b| *b == b'\n';
+        let mut lines = head.split(is_lf);
+        lines.next(); // the request or status line
+        Self { lines }
+    }
+}
+
+impl<'a> Iterator for HeaderIter<'a> {
+    type Item = (&'a str, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = self.lines.next()?;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let colon = line.iter().position(|&b| b == b':')?;
+        let (name, value) = line.split_at(colon);
+        let name = core::str::from_utf8(name).ok()?;
+        Some((name, trim(value.get(1..).unwrap_or_default())))
+    }
+}
+
+fn find_header<'a>(mut headers: HeaderIter<'a>, name: &str) -> Option<&'a [u8]> {
+    headers
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+/// Comma-separated items of every header named `name`, trimmed, empty items skipped.
+fn list_items<'a>(
+    headers: HeaderIter<'a>,
+    name: &'static str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    headers
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .filter_map(|(_, v)| core::str::from_utf8(v).ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+/// Whether a comma-separated header value holds `token` (ASCII case-insensitive).
+pub(crate) fn has_token(value: &[u8], token: &str) -> bool {
+    value
+        .split(|&b| b == b',')
+        .any(|item| trim(item).eq_ignore_ascii_case(token.as_bytes()))
+}
+
+/// `value` without leading and trailing spaces and tabs (HTTP's OWS).
+pub(crate) fn trim(value: &[u8]) -> &[u8] {
+    let start = value
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(start, |i| i + 1);
+    value.get(start..end).unwrap_or_default()
+}
+
+/// RFC 9110 `tchar`: the bytes allowed in a token such as a header name or subprotocol.
+pub(crate) const fn is_tchar(b: u8) -> bool {
+    matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
+        | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+}
+
+/// Whether `s` is a non-empty token.
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// Whether `s` may be sent as a header value: no CR, LF, NUL or other controls but tab.
+pub(crate) fn is_field_value(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// Validates application-supplied extra headers, refusing the ones the handshake owns.
+pub(crate) fn check_extra_headers(headers: &[(&str, &str)]) -> Result<(), Error> {
+    const OWNED: [&str; 8] = [
+        "host",
+        "upgrade",
+        "connection",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-accept",
+        "sec-websocket-protocol",
+        "sec-websocket-extensions",
+    ];
+    for (name, value) in headers {
+        let owned = OWNED.iter().any(|o| o.eq_ignore_ascii_case(name));
+        let lengthy = name.eq_ignore_ascii_case("content-length");
+        if owned || lengthy || !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) {
+            return Err(Error::Usage(Misuse::InvalidHeader));
+        }
+    }
+    Ok(())
+}
+
+/// Writes text into a caller buffer, or only counts it: build once to size, once to write.
+pub(crate) struct Writer<'o> {
+    out: Option<&'o mut [u8]>,
+    len: usize,
+}
+
+impl<'o> Writer<'o> {
+    pub(crate) const fn counting() -> Self {
+        Self { out: None, len: 0 }
+    }
+
+    pub(crate) const fn new(out: &'o mut [u8]) -> Self {
+        Self {
+            out: Some(out),
+            len: 0,
+        }
+    }
+
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> &mut Self {
+        let end = self.len + bytes.len();
+        if let Some(dst) = self
+            .out
+            .as_deref_mut()
+            .and_then(|out| out.get_mut(self.len..end))
+        {
+            dst.copy_from_slice(bytes);
+        }
+        self.len = end;
+        self
+    }
+
+    pub(crate) fn put_u16(&mut self, value: u16) -> &mut Self {
+        self.put_usize(usize::from(value))
+    }
+
+    pub(crate) fn put_usize(&mut self, value: usize) -> &mut Self {
+        let mut digits = [0u8; 20];
+        let mut n = value;
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            if let Some(d) = digits.get_mut(at) {
+                *d = b'0' + (n % 10).to_le_bytes()[0];
+            }
+            n /= 10;
+            if n == 0 || at == 0 {
+                break;
+            }
+        }
+        self.put(digits.get(at..).unwrap_or_default())
+    }
+
+    pub(crate) const fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Runs `build` once counting, then writes into `out` if it fits: all or nothing.
+pub(crate) fn write_all(out: &mut [u8], build: impl Fn(&mut Writer<'_>)) -> Result<usize, Error> {
+    let mut counter = Writer::counting();
+    build(&mut counter);
+    let required = counter.len();
+    let Some(out) = out.get_mut(..required) else {
+        return Err(Error::BufferTooSmall { required });
+    };
+    build(&mut Writer::new(out));
+    Ok(required)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_lists_are_case_insensitive_and_trimmed() {
+        assert!(has_token(b"keep-alive, Upgrade", "upgrade"));
+        assert!(has_token(b"UPGRADE", "upgrade"));
+        assert!(!has_token(b"keep-alive", "upgrade"));
+        assert!(!has_token(b"upgrades", "upgrade"));
+    }
+
+    #[test]
+    fn writer_counts_then_writes() {
+        let mut buf = [0u8; 16];
+        let n = write_all(&mut buf, |w| {
+            w.put(b"a=").put_u16(426).put(b" ").put_usize(0);
+        })
+        .unwrap();
+        assert_eq!(&buf[..n], b"a=426 0");
+        assert_eq!(
+            write_all(&mut buf[..3], |w| {
+                w.put(b"abcd");
+            }),
+            Err(Error::BufferTooSmall { required: 4 })
+        );
+    }
+}

@@ -1,0 +1,347 @@
+//! Server side: validate the upgrade request once, then write the 101 or an HTTP error.
+
+use super::{
+    AcceptKey, Key, Request, Writer, accept_key, check_extra_headers, has_token, is_token, trim,
+    write_all,
+};
+use crate::config::MAX_HEADERS;
+use crate::error::{Error, HandshakeFailure, Misuse};
+
+/// The application's answer accepting an upgrade request.
+///
+/// ```
+/// use wsmachine::Accept;
+///
+/// let accept = Accept::new().with_subprotocol("chat").with_headers(&[("Set-Cookie", "a=b")]);
+/// # let _ = accept;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Accept<'a> {
+    subprotocol: Option<&'a str>,
+    headers: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> Accept<'a> {
+    /// Accept with no subprotocol and no extra headers.
+    pub const fn new() -> Self {
+        Self {
+            subprotocol: None,
+            headers: &[],
+        }
+    }
+
+    /// Select a subprotocol; it must be one of [`Request::subprotocols`].
+    pub const fn with_subprotocol(mut self, subprotocol: &'a str) -> Self {
+        self.subprotocol = Some(subprotocol);
+        self
+    }
+
+    /// Add response headers (cookies, for example); handshake headers are refused.
+    pub const fn with_headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+}
+
+/// The application's answer refusing an upgrade request: any 4xx or 5xx status.
+///
+/// ```
+/// let forbidden = wsmachine::Reject::new(403).with_body(b"origin not allowed");
+/// # let _ = forbidden;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reject<'a> {
+    status: u16,
+    headers: &'a [(&'a str, &'a str)],
+    body: &'a [u8],
+}
+
+impl<'a> Reject<'a> {
+    /// Reject with `status` (400–599), no extra headers and an empty body.
+    pub const fn new(status: u16) -> Self {
+        Self {
+            status,
+            headers: &[],
+            body: &[],
+        }
+    }
+
+    /// Add response headers.
+    pub const fn with_headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// Add a body (sent with `Content-Length`).
+    pub const fn with_body(mut self, body: &'a [u8]) -> Self {
+        self.body = body;
+        self
+    }
+}
+
+/// Parses and validates a complete request head ([§4.2.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.1)).
+pub(crate) fn parse_request(
+    head: &[u8],
+    max_headers: usize,
+) -> Result<(Request<'_>, AcceptKey), HandshakeFailure> {
+    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let headers = storage
+        .get_mut(..max_headers.min(MAX_HEADERS))
+        .unwrap_or_default();
+    let mut request = httparse::Request::new(headers);
+    match request.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => return Err(HandshakeFailure::TooManyHeaders),
+        Ok(httparse::Status::Partial) | Err(_) => return Err(HandshakeFailure::Malformed),
+    }
+    // RFC 6455 §4.2.1 item 1: an HTTP/1.1 or higher GET request.
+    if request.method != Some("GET") {
+        return Err(HandshakeFailure::NotGet);
+    }
+    if request.version != Some(1) {
+        return Err(HandshakeFailure::NotHttp11);
+    }
+    let target = request.path.ok_or(HandshakeFailure::Malformed)?;
+    let mut seen = Seen::default();
+    for header in request.headers.iter() {
+        seen.record(header.name, header.value)?;
+    }
+    // RFC 6455 §4.2.1 items 2–6, in the order the RFC lists them.
+    let host = seen.host.ok_or(HandshakeFailure::MissingHost)?;
+    if !seen.upgrade {
+        return Err(HandshakeFailure::MissingUpgrade);
+    }
+    if !seen.connection_upgrade {
+        return Err(HandshakeFailure::MissingConnectionUpgrade);
+    }
+    // §4.2.2: an unsupported version gets 426 with the version we speak (§4.4).
+    if seen.versions != 1 || !seen.version_13 {
+        return Err(HandshakeFailure::UnsupportedVersion);
+    }
+    // §11.3.1: Sec-WebSocket-Key MUST NOT appear more than once.
+    let key = match (seen.keys, seen.key) {
+        (1, Some(key)) => key,
+        _ => return Err(HandshakeFailure::BadKey),
+    };
+    let host = utf8(host)?;
+    let origin = seen.origin.map(utf8).transpose()?;
+    let request = Request {
+        head,
+        target,
+        host,
+        origin,
+    };
+    Ok((request, accept_key(key)))
+}
+
+/// What the header walk found; one pass, no header looked up twice.
+#[derive(Default)]
+struct Seen<'h> {
+    host: Option<&'h [u8]>,
+    origin: Option<&'h [u8]>,
+    key: Option<&'h [u8]>,
+    keys: u8,
+    versions: u8,
+    version_13: bool,
+    upgrade: bool,
+    connection_upgrade: bool,
+}
+
+impl<'h> Seen<'h> {
+    fn record(&mut self, name: &str, value: &'h [u8]) -> Result<(), HandshakeFailure> {
+        let value = trim(value);
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if is("host") {
+            set_once(&mut self.host, value)?;
+        } else if is("upgrade") {
+            self.upgrade |= has_token(value, "websocket");
+        } else if is("connection") {
+            self.connection_upgrade |= has_token(value, "upgrade");
+        } else if is("sec-websocket-key") {
+            self.keys = self.keys.saturating_add(1);
+            self.key = Key::parse(value).map(|_| value);
+        } else if is("sec-websocket-version") {
+            // §4.3: exactly "13", no leading zeros, not a list.
+            self.versions = self.versions.saturating_add(1);
+            self.version_13 = value == b"13";
+        } else if is("origin") {
+            set_once(&mut self.origin, value)?;
+        } else if is("sec-websocket-protocol") {
+            // §4.1: 1#token; an empty item or a non-token is a malformed list.
+            if !value.split(|&b| b == b',').all(|item| is_token(trim(item))) {
+                return Err(HandshakeFailure::InvalidHeaderValue);
+            }
+        } else if is("sec-websocket-extensions") {
+            // §9.1: a malformed extension list MUST fail the handshake.
+            if !is_extension_list(value) {
+                return Err(HandshakeFailure::InvalidHeaderValue);
+            }
+        } else if is("transfer-encoding") || (is("content-length") && value != b"0") {
+            // A body on the upgrade would otherwise be read as frames (request smuggling).
+            return Err(HandshakeFailure::UnexpectedBody);
+        }
+        Ok(())
+    }
+}
+
+fn set_once<'h>(slot: &mut Option<&'h [u8]>, value: &'h [u8]) -> Result<(), HandshakeFailure> {
+    match slot.replace(value) {
+        Some(_) => Err(HandshakeFailure::DuplicateHeader),
+        None => Ok(()),
+    }
+}
+
+fn utf8(value: &[u8]) -> Result<&str, HandshakeFailure> {
+    core::str::from_utf8(value).map_err(|_| HandshakeFailure::InvalidHeaderValue)
+}
+
+/// `1#( token *( ";" token [ "=" ( token / quoted-string ) ] ) )`, checked in one pass.
+fn is_extension_list(value: &[u8]) -> bool {
+    value.split(|&b| b == b',').all(|item| {
+        let mut parts = split_params(item);
+        let name_ok = parts.next().is_some_and(|name| is_token(trim(name)));
+        name_ok
+            && parts.all(|param| {
+                let param = trim(param);
+                match param.iter().position(|&b| b == b'=') {
+                    None => is_token(param),
+                    Some(eq) => {
+                        let (name, value) = param.split_at(eq);
+                        let value = trim(value.get(1..).unwrap_or_default());
+                        is_token(trim(name)) && (is_token(value) || is_quoted_token(value))
+                    }
+                }
+            })
+    })
+}
+
+fn split_params(item: &[u8]) -> impl Iterator<Item = &[u8]> {
+    item.split(|&b| b == b';')
+}
+
+/// RFC 6455 §9.1: a quoted parameter value must itself be a token once unquoted.
+fn is_quoted_token(value: &[u8]) -> bool {
+    value
+        .strip_prefix(b"\"")
+        .and_then(|v| v.strip_suffix(b"\""))
+        .is_some_and(is_token)
+}
+
+/// Writes the `101 Switching Protocols` response.
+pub(crate) fn write_accept(
+    accept: &Accept<'_>,
+    key: &AcceptKey,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    check_extra_headers(accept.headers)?;
+    if let Some(protocol) = accept.subprotocol {
+        if !is_token(protocol.as_bytes()) {
+            return Err(Error::Usage(Misuse::InvalidHeader));
+        }
+    }
+    write_all(out, |w| {
+        w.put(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+        w.put(b"Sec-WebSocket-Accept: ")
+            .put(key.as_bytes())
+            .put(b"\r\n");
+        if let Some(protocol) = accept.subprotocol {
+            w.put(b"Sec-WebSocket-Protocol: ")
+                .put(protocol.as_bytes())
+                .put(b"\r\n");
+        }
+        put_headers(w, accept.headers);
+        w.put(b"\r\n");
+    })
+}
+
+/// Writes an application's rejection.
+pub(crate) fn write_reject(reject: &Reject<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    if !(400..=599).contains(&reject.status) {
+        return Err(Error::Usage(Misuse::InvalidStatus));
+    }
+    check_extra_headers(reject.headers)?;
+    write_all(out, |w| {
+        status_line(w, reject.status);
+        w.put(b"Connection: close\r\nContent-Length: ")
+            .put_usize(reject.body.len())
+            .put(b"\r\n");
+        put_headers(w, reject.headers);
+        w.put(b"\r\n").put(reject.body);
+    })
+}
+
+/// Writes the engine's own error response to a bad request.
+pub(crate) fn write_error(status: u16, out: &mut [u8]) -> Result<usize, Error> {
+    write_all(out, |w| {
+        status_line(w, status);
+        if status == 426 {
+            // RFC 6455 §4.4: list the versions we support.
+            w.put(b"Sec-WebSocket-Version: 13\r\n");
+        }
+        w.put(b"Connection: close\r\nContent-Length: 0\r\n\r\n");
+    })
+}
+
+fn status_line(w: &mut Writer<'_>, status: u16) {
+    let reason: &[u8] = match status {
+        400 => b"Bad Request",
+        401 => b"Unauthorized",
+        403 => b"Forbidden",
+        404 => b"Not Found",
+        405 => b"Method Not Allowed",
+        426 => b"Upgrade Required",
+        429 => b"Too Many Requests",
+        431 => b"Request Header Fields Too Large",
+        500 => b"Internal Server Error",
+        503 => b"Service Unavailable",
+        _ => b"Error",
+    };
+    w.put(b"HTTP/1.1 ")
+        .put_u16(status)
+        .put(b" ")
+        .put(reason)
+        .put(b"\r\n");
+}
+
+fn put_headers(w: &mut Writer<'_>, headers: &[(&str, &str)]) {
+    for (name, value) in headers {
+        w.put(name.as_bytes())
+            .put(b": ")
+            .put(value.as_bytes())
+            .put(b"\r\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &[u8] = b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
+Sec-WebSocket-Protocol: v2\r\nSec-WebSocket-Version: 13\r\nCookie: a=b\r\n\r\n";
+
+    #[test]
+    fn parses_a_good_request() {
+        let (request, accept) = parse_request(GOOD, 32).unwrap();
+        assert_eq!(request.path(), "/chat");
+        assert_eq!(request.query(), Some("room=1"));
+        assert_eq!(request.host(), "example.com");
+        assert_eq!(request.origin(), Some("http://example.com"));
+        let offered: std::vec::Vec<_> = request.subprotocols().collect();
+        assert_eq!(offered, ["chat", "superchat", "v2"]);
+        assert_eq!(request.header("cookie"), Some(&b"a=b"[..]));
+        assert_eq!(accept.as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+
+    #[test]
+    fn extension_list_syntax() {
+        assert!(is_extension_list(
+            b"permessage-deflate; client_max_window_bits"
+        ));
+        assert!(is_extension_list(b"a; b=1, c; d=\"x\""));
+        assert!(!is_extension_list(b"a; b=\"\\c\\c"));
+        assert!(!is_extension_list(b""));
+        assert!(!is_extension_list(b"a,,b"));
+    }
+}

@@ -1,0 +1,68 @@
+//! Caller-supplied monotonic time.
+//!
+//! The engine has no clock: every input that can move time forward takes an [`Instant`],
+//! and [`Connection::poll_timeout`](crate::Connection::poll_timeout) answers with one.
+
+use core::time::Duration;
+
+/// A point on the caller's monotonic clock, in milliseconds since an epoch the caller picks.
+///
+/// Only differences matter, so any monotonic source works: `std::time::Instant` relative to
+/// program start, an embassy tick counter, or a virtual clock in tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Instant(u64);
+
+impl Instant {
+    /// The epoch of the caller's clock.
+    pub const ZERO: Self = Self(0);
+
+    /// An instant `millis` milliseconds after the epoch.
+    pub const fn from_millis(millis: u64) -> Self {
+        Self(millis)
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// `self + duration`, or `None` on overflow.
+    pub fn checked_add(self, duration: Duration) -> Option<Self> {
+        let millis = u64::try_from(duration.as_millis()).ok()?;
+        self.0.checked_add(millis).map(Self)
+    }
+
+    /// `self + duration`, saturating at the end of time.
+    pub fn saturating_add(self, duration: Duration) -> Self {
+        self.checked_add(duration).unwrap_or(Self(u64::MAX))
+    }
+
+    /// Time elapsed since `earlier`, or zero if `earlier` is later.
+    pub const fn saturating_duration_since(self, earlier: Self) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_saturates_instead_of_overflowing() {
+        let late = Instant::from_millis(u64::MAX - 1);
+        assert_eq!(late.checked_add(Duration::from_millis(2)), None);
+        assert_eq!(
+            late.saturating_add(Duration::from_secs(1)).as_millis(),
+            u64::MAX
+        );
+        assert_eq!(
+            Instant::ZERO.saturating_duration_since(late),
+            Duration::ZERO
+        );
+        assert_eq!(
+            Instant::from_millis(1500).saturating_duration_since(Instant::from_millis(500)),
+            Duration::from_secs(1)
+        );
+    }
+}

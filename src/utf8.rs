@@ -1,0 +1,280 @@
+//! Incremental UTF-8 validation with a 4-byte stash for a code point split across reads.
+//!
+//! Text arrives in pieces that may cut a code point anywhere. [`Utf8Validator::feed`]
+//! validates each piece once, fails on the first byte that can never become valid (so
+//! `F0 90 | 80 28` fails when the `28` arrives), returns the valid part as a borrowed
+//! `&str`, and keeps the 1–3 bytes of a trailing incomplete code point by value.
+
+use core::fmt;
+
+/// The input is not UTF-8 (or ended inside a code point).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Utf8Error;
+
+impl fmt::Display for Utf8Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid utf-8")
+    }
+}
+
+impl core::error::Error for Utf8Error {}
+
+/// Streaming UTF-8 validator: feed pieces, then [`finish`](Self::finish) at message end.
+///
+/// ```
+/// use wsmachine::Utf8Validator;
+///
+/// let euro = "€".as_bytes(); // E2 82 AC
+/// let mut v = Utf8Validator::new();
+/// let first = v.feed(&euro[..2]).unwrap();
+/// assert_eq!((first.prefix(), first.text()), ("", ""));
+/// let second = v.feed(&euro[2..]).unwrap();
+/// assert_eq!(second.prefix(), "€");
+/// assert!(v.finish().is_ok());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Utf8Validator {
+    // INVARIANT: `stash[..len]` is a valid but incomplete UTF-8 prefix, `len < 4`.
+    stash: [u8; 4],
+    len: u8,
+}
+
+/// The validated text of one [`Utf8Validator::feed`] call.
+///
+/// `prefix` is the code point completed from bytes of earlier calls (held by value, at most 4
+/// bytes); `text` borrows the input. Their concatenation is the text to deliver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Utf8Chunk<'a> {
+    prefix: [u8; 4],
+    prefix_len: u8,
+    text: &'a str,
+}
+
+impl Utf8Validator {
+    /// A validator at a code point boundary.
+    pub const fn new() -> Self {
+        Self {
+            stash: [0; 4],
+            len: 0,
+        }
+    }
+
+    /// Whether the input so far ends on a code point boundary.
+    pub const fn is_boundary(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Validates the next piece of input.
+    ///
+    /// # Errors
+    /// [`Utf8Error`] at the first byte that cannot be part of valid UTF-8. The validator is
+    /// then in an unspecified state.
+    pub fn feed<'a>(&mut self, input: &'a [u8]) -> Result<Utf8Chunk<'a>, Utf8Error> {
+        let mut prefix = [0; 4];
+        let mut prefix_len = 0;
+        let mut rest = input;
+        if self.len > 0 {
+            let len = usize::from(self.len);
+            let need = sequence_len(self.stash[0]).saturating_sub(len);
+            let take = need.min(rest.len());
+            let (head, tail) = rest.split_at(take);
+            let total = len + take;
+            let Some(dst) = self.stash.get_mut(len..total) else {
+                return Err(Utf8Error);
+            };
+            dst.copy_from_slice(head);
+            rest = tail;
+            match core::str::from_utf8(self.stash.get(..total).unwrap_or_default()) {
+                Ok(_) => {
+                    prefix = self.stash;
+                    prefix_len = total;
+                    self.len = 0;
+                }
+                Err(e) if e.error_len().is_none() => {
+                    // Still incomplete: `input` was too short to finish the code point.
+                    self.len = u8::try_from(total).map_err(|_| Utf8Error)?;
+                    return Ok(Utf8Chunk {
+                        prefix,
+                        prefix_len: 0,
+                        text: "",
+                    });
+                }
+                Err(_) => return Err(Utf8Error),
+            }
+        }
+        // Split off a trailing incomplete code point so the body is validated exactly once.
+        let split = rest.len() - incomplete_tail_len(rest);
+        let (body, tail) = rest.split_at(split);
+        let text = validate(body).map_err(|_| Utf8Error)?;
+        if !tail.is_empty() {
+            match core::str::from_utf8(tail) {
+                Err(e) if e.error_len().is_none() => {}
+                _ => return Err(Utf8Error),
+            }
+            let Some(dst) = self.stash.get_mut(..tail.len()) else {
+                return Err(Utf8Error);
+            };
+            dst.copy_from_slice(tail);
+            self.len = u8::try_from(tail.len()).map_err(|_| Utf8Error)?;
+        }
+        let prefix_len = u8::try_from(prefix_len).map_err(|_| Utf8Error)?;
+        Ok(Utf8Chunk {
+            prefix,
+            prefix_len,
+            text,
+        })
+    }
+
+    /// Ends the text: an unfinished code point is an error.
+    ///
+    /// # Errors
+    /// [`Utf8Error`] if the input ended inside a code point.
+    pub fn finish(&mut self) -> Result<(), Utf8Error> {
+        let complete = self.len == 0;
+        *self = Self::new();
+        if complete { Ok(()) } else { Err(Utf8Error) }
+    }
+}
+
+impl<'a> Utf8Chunk<'a> {
+    /// The empty chunk.
+    pub const EMPTY: Self = Self {
+        prefix: [0; 4],
+        prefix_len: 0,
+        text: "",
+    };
+
+    /// The code point completed from earlier input (empty if none), then [`text`](Self::text).
+    pub fn prefix(&self) -> &str {
+        let bytes = self
+            .prefix
+            .get(..usize::from(self.prefix_len))
+            .unwrap_or_default();
+        core::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// The validated text borrowed from the input.
+    pub const fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Total length in bytes of prefix and text.
+    pub const fn len(&self) -> usize {
+        self.prefix_len as usize + self.text.len()
+    }
+
+    /// Whether there is no text at all.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Length of the UTF-8 sequence a lead byte announces (1 for bytes that are not leads).
+const fn sequence_len(lead: u8) -> usize {
+    match lead {
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => 1,
+    }
+}
+
+/// How many bytes at the end of `bytes` start a code point that the input does not finish.
+fn incomplete_tail_len(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let Some(&byte) = bytes.get(bytes.len() - back) else {
+            return 0;
+        };
+        if byte & 0xc0 == 0x80 {
+            continue; // continuation byte: keep looking for the lead
+        }
+        return if sequence_len(byte) > back { back } else { 0 };
+    }
+    0
+}
+
+/// Validates a whole piece; the one place a faster validator would plug in.
+fn validate(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
+    core::str::from_utf8(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::String;
+    use std::vec::Vec;
+
+    fn feed_all(pieces: &[&[u8]]) -> Result<String, Utf8Error> {
+        let mut v = Utf8Validator::new();
+        let mut out = String::new();
+        for piece in pieces {
+            let chunk = v.feed(piece)?;
+            out.push_str(chunk.prefix());
+            out.push_str(chunk.text());
+        }
+        v.finish()?;
+        Ok(out)
+    }
+
+    #[test]
+    fn every_split_of_multibyte_text_roundtrips() {
+        let text = "aé€😀z κόσμε 中文";
+        let bytes = text.as_bytes();
+        for i in 0..=bytes.len() {
+            for j in i..=bytes.len() {
+                let got = feed_all(&[&bytes[..i], &bytes[i..j], &bytes[j..]]).unwrap();
+                assert_eq!(got, text, "split {i} {j}");
+            }
+        }
+        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(feed_all(&singles).unwrap(), text);
+    }
+
+    #[test]
+    fn fails_at_first_impossible_byte_across_pieces() {
+        let mut v = Utf8Validator::new();
+        assert!(v.feed(&[0xf0, 0x90]).is_ok());
+        assert!(v.feed(&[0x80]).is_ok());
+        assert_eq!(v.feed(&[0x28]), Err(Utf8Error));
+    }
+
+    #[test]
+    fn rejects_overlongs_surrogates_and_out_of_range() {
+        for bad in [
+            &[0xc0, 0x80][..],
+            &[0xc1, 0xbf],
+            &[0xe0, 0x80, 0x80],
+            &[0xe0, 0x9f, 0xbf],
+            &[0xf0, 0x80, 0x80, 0x80],
+            &[0xf0, 0x8f, 0xbf, 0xbf],
+            &[0xed, 0xa0, 0x80],
+            &[0xed, 0xbf, 0xbf],
+            &[0xf4, 0x90, 0x80, 0x80],
+            &[0xf5],
+            &[0xff],
+            &[0x80],
+            &[0xc2, 0x41],
+        ] {
+            assert_eq!(feed_all(&[bad]), Err(Utf8Error), "{bad:x?}");
+            // Fail fast: the first two bytes already decide for these, byte by byte too.
+            let singles: Vec<&[u8]> = bad.chunks(1).collect();
+            assert_eq!(feed_all(&singles), Err(Utf8Error), "{bad:x?} byte by byte");
+        }
+    }
+
+    #[test]
+    fn surrogate_lead_fails_before_the_third_byte() {
+        let mut v = Utf8Validator::new();
+        assert_eq!(v.feed(&[0xed, 0xa0]), Err(Utf8Error));
+    }
+
+    #[test]
+    fn truncated_code_point_fails_at_finish() {
+        let mut v = Utf8Validator::new();
+        assert!(v.feed(&[0xe2, 0x82]).is_ok());
+        assert!(!v.is_boundary());
+        assert_eq!(v.finish(), Err(Utf8Error));
+    }
+}
