@@ -24,7 +24,7 @@ use crate::close::CloseCode;
 use crate::config::Config;
 use crate::error::{Error, Misuse};
 use crate::event::Received;
-use crate::frame::{MaskSource, NoMask, Opcode};
+use crate::frame::{MaskSource, NoMask};
 use crate::handshake::head::HeadScanner;
 use crate::handshake::{Accept, ClientRequest, Reject};
 use crate::time::Instant;
