@@ -123,10 +123,30 @@ class Proc:
         return self.popen.pid
 
     def poll(self):
-        return self.popen.poll()
+        """Exit code, or None while running. Does NOT reap the child: a
+        zombie leader keeps its process-group id reserved, so killpg() in
+        ProcessGroup.stop() can never hit an unrelated, recycled group."""
+        if self.popen.returncode is not None:
+            return self.popen.returncode
+        try:
+            info = os.waitid(os.P_PID, self.popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return self.popen.poll()
+        if info is None:
+            return None
+        return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+    def wait(self, timeout):
+        """Like poll(), but waits up to `timeout` seconds (no reaping)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rc = self.poll()
+            if rc is not None or time.monotonic() >= deadline:
+                return rc
+            time.sleep(0.05)
 
     def alive(self):
-        return self.popen.poll() is None
+        return self.poll() is None
 
 
 class ProcessGroup:
@@ -167,13 +187,10 @@ class ProcessGroup:
 
         rc is None when the timeout hit (the child group is then killed)."""
         p = self.start(name, argv, log_to_file=log_to_file, cwd=cwd, env=env)
-        try:
-            rc = p.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        rc = p.wait(timeout)
+        if rc is None:
             log(f"{name} did not finish within {timeout:.0f}s; killing it")
-            self.stop(p)
-            return None, p
-        self._close_log(p)
+        self.stop(p)
         return rc, p
 
     @staticmethod
@@ -186,19 +203,21 @@ class ProcessGroup:
             p._log_file = None
 
     def stop(self, p, grace=5.0):
-        """SIGTERM the child's process group, SIGKILL after `grace` seconds."""
-        if p.popen.poll() is None:
+        """SIGTERM the child's process group, SIGKILL after `grace` seconds,
+        then reap the leader. Idempotent."""
+        if p.popen.returncode is not None:  # already reaped here
+            self._close_log(p)
+            return
+        if p.poll() is None:
             try:
-                os.killpg(p.popen.pid, signal.SIGTERM)
+                os.killpg(p.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-            try:
-                p.popen.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
-        # The leader may be gone while members of its group live on.
+            p.wait(grace)
+        # The leader is not reaped yet (at worst a zombie), so its group id
+        # is still ours: kill whatever is left in the group, then reap.
         try:
-            os.killpg(p.popen.pid, signal.SIGKILL)
+            os.killpg(p.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         try:
@@ -209,7 +228,7 @@ class ProcessGroup:
 
     def stop_all(self):
         for p in reversed(self.procs):
-            was_alive = p.popen.poll() is None
+            was_alive = p.popen.returncode is None and p.poll() is None
             self.stop(p)
             if was_alive:
                 log(f"stopped {p.name} (pid {p.pid})")
@@ -312,6 +331,17 @@ def is_loopback(ip):
     return ip.startswith("127.") or ip in ("::1", "::ffff:127.0.0.1") or ip.startswith("::ffff:127.")
 
 
+def assert_loopback_only(proc):
+    """Fail unless every TCP listening socket of proc's group is on loopback.
+
+    Returns a printable list of the listening addresses."""
+    socks = listening_sockets_of(proc)
+    where = ", ".join(f"{ip}:{p}" for ip, p in socks) or "nothing"
+    if not socks or any(not is_loopback(ip) for ip, _ in socks):
+        raise HarnessError(f"{proc.name} must listen on loopback only, but listens on: {where}")
+    return where
+
+
 # --------------------------------------------------------------------------
 # Commands under test
 
@@ -360,6 +390,9 @@ def require_file(path, what):
 
 def ensure_websockets_venv():
     """Create (once) ${cache}/venv-websockets with websockets==WEBSOCKETS_VERSION."""
+    if sys.version_info < (3, 10):
+        raise HarnessError(f"python >= 3.10 is needed for websockets {WEBSOCKETS_VERSION} "
+                           f"(this is {sys.version.split()[0]})")
     venv = cache_dir() / "venv-websockets"
     py = venv / "bin" / "python"
     marker = venv / f".websockets-{WEBSOCKETS_VERSION}"

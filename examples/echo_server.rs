@@ -1,0 +1,71 @@
+//! A blocking, thread-per-connection WebSocket echo server.
+//!
+//! `cargo run --release --example echo_server -- 127.0.0.1:9001`
+//!
+//! Echoes every text and binary message, chunk by chunk as it arrives (so messages of any
+//! size stream through), and selects the subprotocol `chat` when a client offers it. This
+//! is the server the Autobahn|Testsuite and browser tests run against.
+
+mod support;
+
+use std::io;
+use std::net::{TcpListener, TcpStream};
+
+use support::{Flow, Socket, send_into};
+use wsmachine::{Accept, Config, Connection, Event, MessageKind};
+
+fn main() -> io::Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9001".into());
+    let listener = TcpListener::bind(&addr)?;
+    println!("echo_server listening on ws://{}", listener.local_addr()?);
+    let epoch = std::time::Instant::now();
+    for stream in listener.incoming() {
+        let stream = stream?;
+        std::thread::spawn(move || {
+            if let Err(e) = serve(stream, epoch) {
+                eprintln!("connection ended: {e}");
+            }
+        });
+    }
+    Ok(())
+}
+
+fn serve(stream: TcpStream, epoch: std::time::Instant) -> io::Result<()> {
+    // Autobahn 9.x sends 16 MiB messages; the engine streams them, so the limits only
+    // bound work, not memory.
+    let config = Config::new();
+    let now = support::now(epoch);
+    let mut socket = Socket::new(Connection::server(config, now), stream, epoch);
+    loop {
+        let ended = socket.pump(|conn, out, scratch, event| {
+            match event {
+                Event::UpgradeRequest(request) => {
+                    let chat = request.subprotocols().any(|p| p == "chat");
+                    let accept = if chat { Accept::new().with_subprotocol("chat") } else { Accept::new() };
+                    send_into(out, scratch, |buf| conn.accept(&accept, buf))?;
+                }
+                Event::Text(chunk) => {
+                    // A code point that straddled two reads comes first, by value.
+                    if !chunk.prefix().is_empty() {
+                        let prefix = chunk.prefix().as_bytes();
+                        send_into(out, scratch, |buf| conn.send_fragment(MessageKind::Text, prefix, false, buf))?;
+                    }
+                    let text = chunk.text().as_bytes();
+                    let last = chunk.is_last();
+                    send_into(out, scratch, |buf| conn.send_fragment(MessageKind::Text, text, last, buf))?;
+                }
+                Event::Binary(chunk) => {
+                    send_into(out, scratch, |buf| {
+                        conn.send_fragment(MessageKind::Binary, chunk.data, chunk.is_last, buf)
+                    })?;
+                }
+                // Pongs to pings and the Close echo are automatic.
+                _ => {}
+            }
+            Ok(Flow::Continue)
+        })?;
+        if ended.is_some() {
+            return Ok(());
+        }
+    }
+}
