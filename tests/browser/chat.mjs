@@ -21,8 +21,8 @@ const ARGS = [
   '--disable-sync',
 ];
 const HOSTILE = '<img src=x onerror=alert(1)>';
-const T_ACTION = 5_000;   // any single click / fill / navigation step
-const T_WAIT = 5_000;     // waiting for the server's broadcast to show up
+const T_ACTION = 10_000;  // any single click / fill / navigation step
+const T_WAIT = 8_000;     // waiting for the server's broadcast to show up
 const T_LEAVE = 3_000;    // "promptly": a closed tab must vanish from the roster within this
 const T_GLOBAL = 90_000;  // whole run
 
@@ -46,7 +46,6 @@ const watchdog = setTimeout(() => {
   console.error(`FAIL: global timeout (${T_GLOBAL / 1000}s) exceeded`);
   process.exit(1);
 }, T_GLOBAL);
-watchdog.unref();
 
 const problems = [];  // dialogs, uncaught page errors, console errors: any entry fails the run
 const clients = [];   // { name, nick, page, id, open }
@@ -54,7 +53,13 @@ const clients = [];   // { name, nick, page, id, open }
 async function step(name, fn) {
   say(`- ${name}`);
   const s = performance.now();
-  const r = await fn();
+  let r;
+  try {
+    r = await fn();
+  } catch (e) {
+    if (e instanceof Fail) throw new Fail(`step "${name}": ${e.message}`);
+    throw new Fail(`step "${name}": unexpected error: ${(e && e.stack) || e}`);
+  }
   say(`  ok (${Math.round(performance.now() - s)} ms)`);
   checkProblems();
   return r;
@@ -88,6 +93,7 @@ function snapshot() {
     })),
     log: [...document.querySelectorAll('#log li')].map((li) => ({
       kind: li.getAttribute('data-kind'),
+      mine: li.classList.contains('mine'),
       userId: li.getAttribute('data-user-id'),
       fromId: li.getAttribute('data-from-id'),
       nick: li.querySelector('.nick')?.textContent,
@@ -174,7 +180,12 @@ async function main() {
   say(`chat browser test against ${pageUrl}`);
 
   await step('GET / serves the page', async () => {
-    const r = await fetch(pageUrl, { signal: AbortSignal.timeout(T_ACTION) });
+    let r;
+    try {
+      r = await fetch(pageUrl, { signal: AbortSignal.timeout(T_ACTION) });
+    } catch (e) {
+      fail(`cannot reach the chat server at ${pageUrl} (${(e.cause && e.cause.code) || e.message}); is it running?`);
+    }
     const body = await r.text();
     expect(r.status === 200, `GET / returned HTTP ${r.status}`);
     expect(/^text\/html/i.test(r.headers.get('content-type') || ''), `GET / content-type is ${r.headers.get('content-type')}`);
@@ -199,6 +210,9 @@ async function main() {
 
     await step('A joins as "alice" (room must start empty)', async () => {
       await join(a);
+      const others = (await snap(a)).users.filter((u) => u.id !== a.id);
+      expect(others.length === 0, `the room is not empty, already online: ${JSON.stringify(others.map((u) => ({ id: u.id, nick: u.nick })))}; ` +
+        'run the test against a server with no other clients');
       await checkRoster([a]);
     });
     await step('B joins as "alice" too', async () => {
@@ -255,7 +269,7 @@ async function main() {
       sent.push({ from, text });
       for (const v of clients.filter((x) => x.open && x.joined)) {
         await waitState(v, `message ${JSON.stringify(text)} from ${from.name} (#${from.id})`,
-          (s) => s.log.some((l) => l.kind?.startsWith('msg') && l.fromId === from.id && l.text === text));
+          (s) => s.log.some((l) => l.kind === 'message' && l.fromId === from.id && l.text === text));
       }
       const s = await snap(from);
       expect((await from.page.inputValue('#text')) === '', `${from.name}: #text not cleared after sending`);
@@ -267,14 +281,14 @@ async function main() {
       await sendAndSee(c, '<b>bold?</b> & <img src=y onerror=alert(2)> "quoted" \'single\'');
       await sendAndSee(b, 'hi from the second alice \u2713 \u00fcn\u00efc\u00f6d\u00e9 \u{1F600}');
       for (const v of clients) {
-        const msgs = (await snap(v)).log.filter((l) => l.kind?.startsWith('msg'));
+        const msgs = (await snap(v)).log.filter((l) => l.kind === 'message');
         expect(msgs.length === sent.length, `${v.name}: expected ${sent.length} message lines, found ${msgs.length}`);
         sent.forEach((m, i) => {
           const got = msgs[i];
           expect(got.fromId === m.from.id && got.nick === m.from.nick && got.text === m.text,
             `${v.name}: message ${i + 1} is ${JSON.stringify(got)}, expected ${m.from.name} ` +
             `(#${m.from.id}, ${JSON.stringify(m.from.nick)}): ${JSON.stringify(m.text)}`);
-          expect(got.kind.includes('mine') === (m.from === v), `${v.name}: message ${i + 1} has wrong "mine" marking`);
+          expect(got.mine === (m.from === v), `${v.name}: message ${i + 1} has wrong "mine" marking`);
         });
         const imgs = await v.page.evaluate(() => document.querySelectorAll('img').length);
         expect(imgs === 0, `${v.name}: <img> element appeared after messages -- HTML injection`);
@@ -307,6 +321,7 @@ async function main() {
 try {
   await main();
   say(`PASS: chat browser test (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
+  clearTimeout(watchdog);
   process.exit(0);
 } catch (e) {
   if (e instanceof Fail) {
