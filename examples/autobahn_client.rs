@@ -17,7 +17,8 @@ fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
     let url = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".into());
     let agent = args.next().unwrap_or_else(|| "wsmachine".into());
-    let (host, _) = parse_url(&url).ok_or_else(|| io::Error::other("url must be ws://host:port"))?;
+    let (host, _) =
+        parse_url(&url).ok_or_else(|| io::Error::other("url must be ws://host:port"))?;
 
     let count = case_count(host)?;
     println!("{count} cases");
@@ -41,7 +42,9 @@ enum Mode {
 fn case_count(host: &str) -> io::Result<u32> {
     let mut mode = Mode::CollectText(String::new());
     run_with(host, "/getCaseCount", &mut mode)?;
-    let Mode::CollectText(text) = mode else { unreachable!() };
+    let Mode::CollectText(text) = mode else {
+        unreachable!()
+    };
     text.trim().parse().map_err(io::Error::other)
 }
 
@@ -70,10 +73,14 @@ fn run_with(host: &str, path: &str, mode: &mut Mode) -> io::Result<()> {
                 (Event::Text(chunk), Mode::Echo) => {
                     if !chunk.prefix().is_empty() {
                         let prefix = chunk.prefix().as_bytes();
-                        send_into(out, scratch, |buf| conn.send_fragment(MessageKind::Text, prefix, false, buf))?;
+                        send_into(out, scratch, |buf| {
+                            conn.send_fragment(MessageKind::Text, prefix, false, buf)
+                        })?;
                     }
                     let (text, last) = (chunk.text().as_bytes(), chunk.is_last());
-                    send_into(out, scratch, |buf| conn.send_fragment(MessageKind::Text, text, last, buf))?;
+                    send_into(out, scratch, |buf| {
+                        conn.send_fragment(MessageKind::Text, text, last, buf)
+                    })?;
                 }
                 (Event::Binary(chunk), Mode::Echo) => {
                     send_into(out, scratch, |buf| {

@@ -37,7 +37,8 @@ struct Client {
 
 impl Client {
     fn connect(url: &str) -> io::Result<Self> {
-        let (host, path) = parse_url(url).ok_or_else(|| io::Error::other("url must be ws://host:port/path"))?;
+        let (host, path) =
+            parse_url(url).ok_or_else(|| io::Error::other("url must be ws://host:port/path"))?;
         let stream = TcpStream::connect(host)?;
         let epoch = std::time::Instant::now();
         let mut random = StdRandom::new();
@@ -50,26 +51,41 @@ impl Client {
         let (out, scratch) = (&mut socket.out, &mut socket.frame);
         send_into(out, scratch, |buf| socket.conn.connect(&request, buf))?;
         socket.flush()?;
-        Ok(Self { socket, inbox: VecDeque::new(), text: String::new(), binary: Vec::new(), eof: false })
+        Ok(Self {
+            socket,
+            inbox: VecDeque::new(),
+            text: String::new(),
+            binary: Vec::new(),
+            eof: false,
+        })
     }
 
     fn next(&mut self) -> io::Result<Incoming> {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while self.inbox.is_empty() {
             if self.eof || std::time::Instant::now() > deadline {
-                return Err(io::Error::other("no more messages (connection ended or timed out)"));
+                return Err(io::Error::other(
+                    "no more messages (connection ended or timed out)",
+                ));
             }
             let (inbox, text, binary) = (&mut self.inbox, &mut self.text, &mut self.binary);
-            let ended = self.socket.pump(|_, _, _, event| collect(inbox, text, binary, event))?;
+            let ended = self
+                .socket
+                .pump(|_, _, _, event| collect(inbox, text, binary, event))?;
             self.eof |= ended.is_some();
         }
         Ok(self.inbox.pop_front().expect("inbox is not empty"))
     }
 
-    fn send(&mut self, f: impl FnMut(&mut Connection<StdRandom>, &mut [u8]) -> Result<usize, wsmachine::Error>) -> io::Result<()> {
+    fn send(
+        &mut self,
+        f: impl FnMut(&mut Connection<StdRandom>, &mut [u8]) -> Result<usize, wsmachine::Error>,
+    ) -> io::Result<()> {
         let mut f = f;
         let socket = &mut self.socket;
-        send_into(&mut socket.out, &mut socket.frame, |buf| f(&mut socket.conn, buf))?;
+        send_into(&mut socket.out, &mut socket.frame, |buf| {
+            f(&mut socket.conn, buf)
+        })?;
         socket.flush()
     }
 
@@ -94,11 +110,19 @@ impl Client {
         let mut header = [0u8; wsmachine::MAX_HEADER_LEN];
         let header_len = socket
             .conn
-            .begin_frame(wsmachine::MessageKind::Binary, data.len() as u64, true, &mut header)
+            .begin_frame(
+                wsmachine::MessageKind::Binary,
+                data.len() as u64,
+                true,
+                &mut header,
+            )
             .map_err(io::Error::other)?;
         let mut wire = header[..header_len].to_vec();
         let mut payload = data.to_vec();
-        socket.conn.frame_payload(&mut payload).map_err(io::Error::other)?;
+        socket
+            .conn
+            .frame_payload(&mut payload)
+            .map_err(io::Error::other)?;
         wire.extend_from_slice(&payload);
         socket.stream.set_nonblocking(true)?;
         socket.hold_output = true;
@@ -108,8 +132,10 @@ impl Client {
                 match io::Write::write(&mut self.socket.stream, &wire[written..]) {
                     Ok(n) => written += n,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        let (inbox, text, binary) = (&mut self.inbox, &mut self.text, &mut self.binary);
-                        self.socket.pump(|_, _, _, event| collect(inbox, text, binary, event))?;
+                        let (inbox, text, binary) =
+                            (&mut self.inbox, &mut self.text, &mut self.binary);
+                        self.socket
+                            .pump(|_, _, _, event| collect(inbox, text, binary, event))?;
                     }
                     Err(e) => return Err(e),
                 }
@@ -124,9 +150,16 @@ impl Client {
 }
 
 /// Files an event into the inbox, assembling whole messages.
-fn collect(inbox: &mut VecDeque<Incoming>, text: &mut String, binary: &mut Vec<u8>, event: Event<'_>) -> io::Result<Flow> {
+fn collect(
+    inbox: &mut VecDeque<Incoming>,
+    text: &mut String,
+    binary: &mut Vec<u8>,
+    event: Event<'_>,
+) -> io::Result<Flow> {
     match event {
-        Event::Established(r) => inbox.push_back(Incoming::Established(r.subprotocol().map(String::from))),
+        Event::Established(r) => {
+            inbox.push_back(Incoming::Established(r.subprotocol().map(String::from)))
+        }
         Event::Text(chunk) => {
             text.push_str(chunk.prefix());
             text.push_str(chunk.text());
@@ -156,7 +189,11 @@ fn expect(got: Incoming, want: Incoming) -> io::Result<()> {
         Incoming::Text(t) if t.len() > 80 => format!("Text({} bytes)", t.len()),
         other => format!("{other:?}"),
     };
-    Err(io::Error::other(format!("expected {}, got {}", show(&want), show(&got))))
+    Err(io::Error::other(format!(
+        "expected {}, got {}",
+        show(&want),
+        show(&got)
+    )))
 }
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -164,7 +201,9 @@ fn pattern(len: usize) -> Vec<u8> {
 }
 
 fn main() -> ExitCode {
-    let url = std::env::args().nth(1).unwrap_or_else(|| "ws://127.0.0.1:9001".into());
+    let url = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "ws://127.0.0.1:9001".into());
     let mut failed = false;
     let mut client = match Client::connect(&url) {
         Ok(client) => client,
@@ -183,24 +222,37 @@ fn main() -> ExitCode {
         }
         result.is_ok()
     };
-    let r = client.next().and_then(|i| expect(i, Incoming::Established(Some("chat".into()))));
+    let r = client
+        .next()
+        .and_then(|i| expect(i, Incoming::Established(Some("chat".into()))));
     if !step("handshake, subprotocol chat negotiated", r) {
         return ExitCode::FAILURE;
     }
     step("ascii text", client.echo_text("Hello, WebSocket!"));
-    step("chinese text", client.echo_text("你好，世界！这是一个多字节的UTF-8消息。"));
+    step(
+        "chinese text",
+        client.echo_text("你好，世界！这是一个多字节的UTF-8消息。"),
+    );
     let all_bytes: Vec<u8> = (0..=255).collect();
-    step("binary with all 256 byte values", client.echo_binary(&all_bytes));
+    step(
+        "binary with all 256 byte values",
+        client.echo_binary(&all_bytes),
+    );
     step("empty text message", client.echo_text(""));
     step("empty binary message", client.echo_binary(&[]));
     for size in [125, 126, 65_535, 65_536, 16 << 20] {
-        step(&format!("binary of {size} bytes"), client.echo_binary(&pattern(size)));
+        step(
+            &format!("binary of {size} bytes"),
+            client.echo_binary(&pattern(size)),
+        );
     }
     let burst = (|| {
         for i in 0..1000 {
             let text = format!("burst {i}");
             let socket = &mut client.socket;
-            send_into(&mut socket.out, &mut socket.frame, |o| socket.conn.send_text(&text, o))?;
+            send_into(&mut socket.out, &mut socket.frame, |o| {
+                socket.conn.send_text(&text, o)
+            })?;
         }
         client.socket.flush()?;
         for i in 0..1000 {
@@ -218,7 +270,9 @@ fn main() -> ExitCode {
         client.send(|c, o| c.close(CloseCode::Normal, "scenario done", o))?;
         match client.next()? {
             Incoming::Close(1000, _) => Ok(()),
-            other => Err(io::Error::other(format!("expected Close(1000), got {other:?}"))),
+            other => Err(io::Error::other(format!(
+                "expected Close(1000), got {other:?}"
+            ))),
         }
     })();
     step("close 1000 with a reason, echoed with 1000", close);
@@ -228,15 +282,29 @@ fn main() -> ExitCode {
             if started.elapsed() > Duration::from_secs(5) {
                 return Err(io::Error::other("server did not close TCP within 5 s"));
             }
-            client.eof |= client.socket.pump(|_, _, _, _| Ok(Flow::Continue))?.is_some();
+            client.eof |= client
+                .socket
+                .pump(|_, _, _, _| Ok(Flow::Continue))?
+                .is_some();
         }
-        let closed = client.socket.conn.closed().ok_or_else(|| io::Error::other("no outcome"))?;
+        let closed = client
+            .socket
+            .conn
+            .closed()
+            .ok_or_else(|| io::Error::other("no outcome"))?;
         if closed.clean && closed.code == CloseCode::Normal {
             Ok(())
         } else {
             Err(io::Error::other(format!("unclean end: {closed:?}")))
         }
     })();
-    step("server closed TCP after the closing handshake; clean close", fin);
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    step(
+        "server closed TCP after the closing handshake; clean close",
+        fin,
+    );
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -15,7 +15,9 @@ use support::{Flow, Socket, send_into};
 use wsmachine::{Accept, Config, Connection, Event, MessageKind};
 
 fn main() -> io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9001".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9001".into());
     let listener = TcpListener::bind(&addr)?;
     println!("echo_server listening on ws://{}", listener.local_addr()?);
     let epoch = std::time::Instant::now();
@@ -41,18 +43,26 @@ fn serve(stream: TcpStream, epoch: std::time::Instant) -> io::Result<()> {
             match event {
                 Event::UpgradeRequest(request) => {
                     let chat = request.subprotocols().any(|p| p == "chat");
-                    let accept = if chat { Accept::new().with_subprotocol("chat") } else { Accept::new() };
+                    let accept = if chat {
+                        Accept::new().with_subprotocol("chat")
+                    } else {
+                        Accept::new()
+                    };
                     send_into(out, scratch, |buf| conn.accept(&accept, buf))?;
                 }
                 Event::Text(chunk) => {
                     // A code point that straddled two reads comes first, by value.
                     if !chunk.prefix().is_empty() {
                         let prefix = chunk.prefix().as_bytes();
-                        send_into(out, scratch, |buf| conn.send_fragment(MessageKind::Text, prefix, false, buf))?;
+                        send_into(out, scratch, |buf| {
+                            conn.send_fragment(MessageKind::Text, prefix, false, buf)
+                        })?;
                     }
                     let text = chunk.text().as_bytes();
                     let last = chunk.is_last();
-                    send_into(out, scratch, |buf| conn.send_fragment(MessageKind::Text, text, last, buf))?;
+                    send_into(out, scratch, |buf| {
+                        conn.send_fragment(MessageKind::Text, text, last, buf)
+                    })?;
                 }
                 Event::Binary(chunk) => {
                     send_into(out, scratch, |buf| {

@@ -14,6 +14,7 @@ pub const MAX_REASON_LEN: usize = 123;
 /// The associated constants read like enum variants in a `match`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct CloseCode(pub u16);
 
 // CamelCase constants keep `match` arms reading like variants while the code space stays open.

@@ -29,6 +29,7 @@ use core::time::Duration;
 /// | `pong_timeout` | 20 s | connection dropped (1006) |
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Config {
     pub(crate) max_head_len: usize,
     pub(crate) max_headers: usize,

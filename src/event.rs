@@ -9,6 +9,7 @@ use crate::utf8::Utf8Chunk;
 #[must_use = "drop `consumed` bytes from the front of the buffer and handle the event"]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::exhaustive_structs)] // a receive yields exactly this pair
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Received<'a> {
     /// Bytes of the buffer the engine used; the next call starts after them.
     pub consumed: usize,
@@ -23,6 +24,7 @@ pub struct Received<'a> {
 /// to stash (a control payload, a split code point) comes back by value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event<'a> {
     /// Server: a valid upgrade request; answer with [`accept`](crate::Connection::accept)
     /// or [`reject`](crate::Connection::reject).
@@ -48,6 +50,7 @@ pub enum Event<'a> {
 /// `prefix` is a code point that straddled two reads, completed from the engine's 4-byte
 /// stash; `text` borrows the receive buffer. Both are valid UTF-8.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TextChunk<'a> {
     pub(crate) utf8: Utf8Chunk<'a>,
     pub(crate) is_first: bool,
@@ -89,6 +92,7 @@ impl<'a> TextChunk<'a> {
 /// A piece of a binary message, borrowing the receive buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::exhaustive_structs)] // a chunk is its bytes and its place in the message
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BinaryChunk<'a> {
     /// The payload bytes, unmasked in place.
     pub data: &'a [u8],

@@ -23,9 +23,15 @@ mod error;
 mod event;
 mod frame;
 mod handshake;
+#[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
+pub mod io;
 mod message;
 mod time;
 mod utf8;
+
+#[cfg(feature = "_fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use close::{CloseCode, CloseFrame, CloseReason, MAX_REASON_LEN};
 pub use config::{Config, MAX_HEADERS};

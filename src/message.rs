@@ -7,6 +7,7 @@ use crate::event::Event;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[allow(clippy::exhaustive_enums)] // RFC 6455 defines text and binary; others need an extension
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum MessageKind {
     /// UTF-8 text.
     Text,
@@ -17,6 +18,7 @@ pub enum MessageKind {
 /// A whole message, borrowing the assembler's buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::exhaustive_enums)] // mirrors MessageKind
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Message<'m> {
     /// A text message.
     Text(&'m str),
@@ -46,6 +48,19 @@ pub struct MessageAssembler<'b> {
     len: usize,
     /// Skipping the rest of a message that did not fit.
     skipping: bool,
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for MessageAssembler<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "MessageAssembler {{ len: {}, capacity: {}, skipping: {} }}",
+            self.len,
+            self.buf.len(),
+            self.skipping
+        )
+    }
 }
 
 impl<'b> MessageAssembler<'b> {

@@ -46,10 +46,23 @@ pub struct Utf8Validator {
 /// `prefix` is the code point completed from bytes of earlier calls (held by value, at most 4
 /// bytes); `text` borrows the input. Their concatenation is the text to deliver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Utf8Chunk<'a> {
     prefix: [u8; 4],
     prefix_len: u8,
     text: &'a str,
+}
+
+impl<'a> Utf8Chunk<'a> {
+    /// The same prefix with other text: lets an adapter re-borrow the text from its buffer.
+    #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
+    pub(crate) const fn with_text<'b>(&self, text: &'b str) -> Utf8Chunk<'b> {
+        Utf8Chunk {
+            prefix: self.prefix,
+            prefix_len: self.prefix_len,
+            text,
+        }
+    }
 }
 
 impl Utf8Validator {
@@ -72,6 +85,15 @@ impl Utf8Validator {
     /// [`Utf8Error`] at the first byte that cannot be part of valid UTF-8. The validator is
     /// then in an unspecified state.
     pub fn feed<'a>(&mut self, input: &'a [u8]) -> Result<Utf8Chunk<'a>, Utf8Error> {
+        if self.len == 0 && input.last().is_none_or(|&b| b < 0x80) {
+            // Fast path: nothing stashed and the input ends in ASCII, so no code point can
+            // be left unfinished: one validation of the whole input decides.
+            return Ok(Utf8Chunk {
+                prefix: [0; 4],
+                prefix_len: 0,
+                text: validate(input)?,
+            });
+        }
         let mut prefix = [0; 4];
         let mut prefix_len = 0;
         let mut rest = input;
@@ -107,7 +129,7 @@ impl Utf8Validator {
         // Split off a trailing incomplete code point so the body is validated exactly once.
         let split = rest.len() - incomplete_tail_len(rest);
         let (body, tail) = rest.split_at(split);
-        let text = validate(body).map_err(|_| Utf8Error)?;
+        let text = validate(body)?;
         if !tail.is_empty() {
             match core::str::from_utf8(tail) {
                 Err(e) if e.error_len().is_none() => {}
@@ -148,6 +170,9 @@ impl<'a> Utf8Chunk<'a> {
 
     /// The code point completed from earlier input (empty if none), then [`text`](Self::text).
     pub fn prefix(&self) -> &str {
+        if self.prefix_len == 0 {
+            return ""; // the common case: no code point straddled two reads
+        }
         let bytes = self
             .prefix
             .get(..usize::from(self.prefix_len))
@@ -195,10 +220,23 @@ fn incomplete_tail_len(bytes: &[u8]) -> usize {
     0
 }
 
-/// Validates a whole piece; the one place a faster validator would plug in.
-fn validate(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
-    core::str::from_utf8(bytes)
+/// Validates a whole piece: the one place the validator is chosen.
+///
+/// With the `simdutf8` feature, pieces of [`SIMD_MIN_LEN`] bytes or more go to
+/// `simdutf8::compat` (AVX2/SSE4.2/NEON/SIMD128: picked at run time with `std`, from the
+/// compile-time target features without it, scalar otherwise). Shorter pieces, and every
+/// piece without the feature, go to `core::str::from_utf8`, whose setup is cheaper.
+fn validate(bytes: &[u8]) -> Result<&str, Utf8Error> {
+    #[cfg(feature = "simdutf8")]
+    if bytes.len() >= SIMD_MIN_LEN {
+        return simdutf8::compat::from_utf8(bytes).map_err(|_| Utf8Error);
+    }
+    core::str::from_utf8(bytes).map_err(|_| Utf8Error)
 }
+
+/// Below this many bytes the SIMD validator's setup costs more than it saves.
+#[cfg(feature = "simdutf8")]
+const SIMD_MIN_LEN: usize = 64;
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,10 @@ pub struct StdRandom {
 
 impl StdRandom {
     pub fn new() -> Self {
-        Self { state: RandomState::new(), counter: 0 }
+        Self {
+            state: RandomState::new(),
+            counter: 0,
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -102,7 +105,11 @@ impl<M: MaskSource> Socket<M> {
             return Ok(());
         }
         let mut scratch = [0u8; 256];
-        while let Some(t) = self.conn.poll_transmit(&mut scratch).map_err(io::Error::other)? {
+        while let Some(t) = self
+            .conn
+            .poll_transmit(&mut scratch)
+            .map_err(io::Error::other)?
+        {
             self.out.extend_from_slice(&scratch[..t.len]);
             self.close_requested |= t.close_transport_after;
         }
@@ -132,7 +139,12 @@ impl<M: MaskSource> Socket<M> {
     /// connection's end once the transport is closed.
     pub fn pump(
         &mut self,
-        mut on_event: impl FnMut(&mut Connection<M>, &mut Vec<u8>, &mut Vec<u8>, Event<'_>) -> io::Result<Flow>,
+        mut on_event: impl FnMut(
+            &mut Connection<M>,
+            &mut Vec<u8>,
+            &mut Vec<u8>,
+            Event<'_>,
+        ) -> io::Result<Flow>,
     ) -> io::Result<Option<Closed>> {
         if self.transport_closed {
             return Ok(Some(self.conn.receive_eof(self.now())));
@@ -155,7 +167,14 @@ impl<M: MaskSource> Socket<M> {
                 self.flush()?;
                 return Ok(ended);
             }
-            Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted) => 0,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                ) =>
+            {
+                0
+            }
             Err(e) => return Err(e),
         };
         let now = self.now();

@@ -58,6 +58,7 @@ pub struct Connection<M = NoMask> {
 #[must_use = "write `len` bytes of the buffer to the transport"]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::exhaustive_structs)] // the transmit contract is exactly this pair
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Transmit {
     /// Bytes written at the start of the output buffer (may be 0).
     pub len: usize,
@@ -87,6 +88,19 @@ pub enum Initiator {
     Local,
     /// The peer (its close, its violation, its EOF).
     Remote,
+}
+
+#[cfg(feature = "defmt")]
+impl<M> defmt::Format for Connection<M> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Connection {{ role: {}, state: {}, closed: {} }}",
+            self.role,
+            self.phase.state(),
+            self.outcome
+        )
+    }
 }
 
 impl Connection<NoMask> {
@@ -303,6 +317,7 @@ impl<M: MaskSource> Connection<M> {
             return Err(self.invalid_state());
         }
         let len = crate::handshake::server::write_reject(reject, out)?;
+        crate::fmt::debug!("server: upgrade request rejected");
         self.finish(Closed {
             code: CloseCode::Abnormal,
             clean: false,
@@ -328,7 +343,7 @@ impl<M: MaskSource> Connection<M> {
         self.phase = Phase::Open;
         self.timers.handshake = None;
         self.arm_keepalive(now);
-        crate::fmt::debug!("open");
+        crate::fmt::debug!("handshake done ({}): open", self.role);
     }
 
     fn arm_keepalive(&mut self, now: Instant) {

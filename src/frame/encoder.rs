@@ -31,6 +31,18 @@ pub(crate) fn encode_frame(
         return Err(Error::BufferTooSmall { required });
     };
     let key = mask.map(|next| next());
+    if key.is_none() {
+        // Fast path, unmasked frames with a 7-bit length (every small server message): two
+        // header bytes written in place, then one copy; no header struct, no staging buffer.
+        if let (Ok(len7 @ 0..=125), Some((head, body))) = (
+            u8::try_from(payload.len()),
+            out.split_first_chunk_mut::<2>(),
+        ) {
+            *head = [u8::from(fin) << 7 | opcode.as_u8(), len7];
+            body.copy_from_slice(payload.get(..body.len()).unwrap_or_default());
+            return Ok(required);
+        }
+    }
     let header = FrameHeader {
         fin,
         rsv: 0,

@@ -10,6 +10,7 @@ pub const MAX_HEADER_LEN: usize = 14;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[allow(clippy::exhaustive_structs)] // the fields are the wire format, which is fixed
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct FrameHeader {
     /// FIN: this is the last frame of its message.
     pub fin: bool,
@@ -84,9 +85,8 @@ impl FrameHeader {
             _ => 0,
         };
         let len = 2 + ext_len + if masked { 4 } else { 0 };
-        let Some(rest) = bytes.get(2..len) else {
-            return Ok(Decoded::Incomplete { len });
-        };
+        // The extended length is checked as soon as it is in, before the masking key.
+        let rest = bytes.get(2..).unwrap_or_default();
         let (payload_len, rest) = match len7 {
             126 => {
                 let Some((ext, rest)) = rest.split_first_chunk::<2>() else {
@@ -113,9 +113,10 @@ impl FrameHeader {
             }
             short => (u64::from(short), rest),
         };
-        let mask = match rest.first_chunk::<4>() {
-            Some(key) if masked => Some(MaskKey(*key)),
-            _ => None,
+        let mask = match (masked, rest.first_chunk::<4>()) {
+            (false, _) => None,
+            (true, Some(key)) => Some(MaskKey(*key)),
+            (true, None) => return Ok(Decoded::Incomplete { len }),
         };
         let header = Self {
             fin,
@@ -164,8 +165,8 @@ impl FrameHeader {
                 at = 10;
             }
         }
-        if let Some(MaskKey(key)) = self.mask {
-            bytes[at..at + 4].copy_from_slice(&key);
+        if let (Some(MaskKey(key)), Some(dst)) = (self.mask, bytes.get_mut(at..at + 4)) {
+            dst.copy_from_slice(&key);
         }
         out.copy_from_slice(bytes.get(..len).unwrap_or_default());
         Ok(len)

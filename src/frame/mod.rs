@@ -20,6 +20,7 @@ pub const MAX_CONTROL_PAYLOAD_LEN: usize = 125;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[allow(clippy::exhaustive_enums)] // RFC 6455 fixes the set; new opcodes need an extension.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Opcode {
     /// 0x0: continues a fragmented message.
     Continuation,

@@ -28,6 +28,7 @@ pub(crate) type Offered = Vec<u8, OFFERED_CAPACITY>;
 /// # let _ = request;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ClientRequest<'a> {
     host: &'a str,
     path: &'a str,
@@ -60,6 +61,11 @@ impl<'a> ClientRequest<'a> {
     pub const fn with_subprotocols(mut self, subprotocols: &'a [&'a str]) -> Self {
         self.subprotocols = subprotocols;
         self
+    }
+
+    /// The subprotocols offered, most preferred first.
+    pub const fn subprotocols(&self) -> &'a [&'a str] {
+        self.subprotocols
     }
 
     /// Add request headers (cookies, authorization); handshake headers are refused.
@@ -144,6 +150,10 @@ pub(crate) fn parse_response<'a>(
         Ok(httparse::Status::Complete(_)) => {}
         Err(httparse::Error::TooManyHeaders) => return Err(HandshakeFailure::TooManyHeaders),
         Ok(httparse::Status::Partial) | Err(_) => return Err(HandshakeFailure::Malformed),
+    }
+    // RFC 6455 §4.1 / RFC 9110 §15.2: 101 exists only from HTTP/1.1 on.
+    if response.version != Some(1) {
+        return Err(HandshakeFailure::Malformed);
     }
     match response.code {
         Some(101) => {}

@@ -18,6 +18,7 @@ use crate::error::{Error, Misuse};
 /// policy: the path, the `Origin` (check it against your site to stop cross-site
 /// WebSocket hijacking, RFC 6455 §10.2), cookies or authorization, and the subprotocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Request<'a> {
     head: &'a [u8],
     target: &'a str,
@@ -27,6 +28,7 @@ pub struct Request<'a> {
 
 /// A validated `101 Switching Protocols` response, borrowing the receive buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Response<'a> {
     head: &'a [u8],
     subprotocol: Option<&'a str>,
@@ -110,6 +112,13 @@ impl<'a> HeaderIter<'a> {
         let mut lines = head.split(is_lf);
         lines.next(); // the request or status line
         Self { lines }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for HeaderIter<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "HeaderIter")
     }
 }
 

@@ -16,6 +16,7 @@ use crate::error::{Error, HandshakeFailure, Misuse};
 /// # let _ = accept;
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Accept<'a> {
     subprotocol: Option<&'a str>,
     headers: &'a [(&'a str, &'a str)],
@@ -50,6 +51,7 @@ impl<'a> Accept<'a> {
 /// # let _ = forbidden;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Reject<'a> {
     status: u16,
     headers: &'a [(&'a str, &'a str)],
@@ -119,9 +121,8 @@ pub(crate) fn parse_request(
         return Err(HandshakeFailure::UnsupportedVersion);
     }
     // §11.3.1: Sec-WebSocket-Key MUST NOT appear more than once.
-    let key = match (seen.keys, seen.key) {
-        (1, Some(key)) => key,
-        _ => return Err(HandshakeFailure::BadKey),
+    let (1, Some(key)) = (seen.keys, seen.key) else {
+        return Err(HandshakeFailure::BadKey);
     };
     let host = utf8(host)?;
     let origin = seen.origin.map(utf8).transpose()?;
@@ -234,10 +235,10 @@ pub(crate) fn write_accept(
     out: &mut [u8],
 ) -> Result<usize, Error> {
     check_extra_headers(accept.headers)?;
-    if let Some(protocol) = accept.subprotocol {
-        if !is_token(protocol.as_bytes()) {
-            return Err(Error::Usage(Misuse::InvalidHeader));
-        }
+    if let Some(protocol) = accept.subprotocol
+        && !is_token(protocol.as_bytes())
+    {
+        return Err(Error::Usage(Misuse::InvalidHeader));
     }
     write_all(out, |w| {
         w.put(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");

@@ -1,0 +1,174 @@
+//! The engine's loop over a `tokio::net::TcpStream`, shared by the tokio examples.
+//!
+//! [`Ws`] owns the stream, a receive buffer and the bytes waiting to be written. The
+//! application feeds received bytes with [`Ws::process`] (one callback per event), queues
+//! frames with [`queue`], and writes everything with [`Ws::flush`], which also drains the
+//! engine's own output (pongs, Close echoes) and honours `close_transport_after`.
+#![allow(dead_code, unreachable_pub)] // each example uses a different subset
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wsmachine::{Connection, Error, Event, Instant, MaskSource};
+
+/// One WebSocket over one TCP stream.
+pub struct Ws<M> {
+    pub conn: Connection<M>,
+    pub stream: TcpStream,
+    buf: Vec<u8>,
+    /// Received bytes not yet consumed by the engine: `buf[..pending]`.
+    pending: usize,
+    /// Bytes queued for the peer.
+    pub out: Vec<u8>,
+    epoch: std::time::Instant,
+    /// The transport is done (EOF seen, or the engine asked to close it).
+    pub finished: bool,
+}
+
+/// What one read produced.
+pub enum Read {
+    Bytes,
+    Eof,
+    /// The engine's deadline passed (it has been handled).
+    Timeout,
+}
+
+impl<M: MaskSource> Ws<M> {
+    pub fn new(conn: Connection<M>, stream: TcpStream, epoch: std::time::Instant) -> Self {
+        Self::with_bytes(conn, stream, epoch, &[])
+    }
+
+    /// Like `new`, with bytes already read from the stream (e.g. a peeked HTTP head).
+    pub fn with_bytes(
+        conn: Connection<M>,
+        stream: TcpStream,
+        epoch: std::time::Instant,
+        bytes: &[u8],
+    ) -> Self {
+        let mut buf = vec![0u8; 16 * 1024];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        Self {
+            conn,
+            stream,
+            buf,
+            pending: bytes.len(),
+            out: Vec::new(),
+            epoch,
+            finished: false,
+        }
+    }
+
+    pub fn now(&self) -> Instant {
+        now(self.epoch)
+    }
+
+    /// Feeds every buffered byte to the engine, calling `on_event` for each event.
+    pub fn process(
+        &mut self,
+        mut on_event: impl FnMut(&mut Connection<M>, &mut Vec<u8>, Event<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let now = now(self.epoch);
+        let mut start = 0;
+        let result = loop {
+            let received = match self.conn.receive(now, &mut self.buf[start..self.pending]) {
+                Ok(received) => received,
+                Err(e) => break Err(e),
+            };
+            start += received.consumed;
+            let Some(event) = received.event else {
+                break Ok(());
+            };
+            if let Err(e) = on_event(&mut self.conn, &mut self.out, event) {
+                break Err(e);
+            }
+        };
+        // Keep an unfinished HTTP head at the front (the only bytes ever left unconsumed).
+        self.buf.copy_within(start..self.pending, 0);
+        self.pending -= start;
+        result
+    }
+
+    /// Waits for bytes or for the engine's next deadline, whichever comes first.
+    pub async fn read(&mut self) -> io::Result<Read> {
+        if self.pending == self.buf.len() {
+            return Err(io::Error::other("HTTP head larger than the receive buffer"));
+        }
+        let deadline = self.conn.poll_timeout().map(|at| {
+            let wait = at.as_millis().saturating_sub(self.now().as_millis());
+            tokio::time::Instant::now() + Duration::from_millis(wait)
+        });
+        let sleep = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            n = self.stream.read(&mut self.buf[self.pending..]) => {
+                let n = n?;
+                if n == 0 {
+                    let _ = self.conn.receive_eof(now(self.epoch));
+                    self.finished = true;
+                    return Ok(Read::Eof);
+                }
+                self.pending += n;
+                Ok(Read::Bytes)
+            }
+            () = sleep => {
+                let _ = self.conn.handle_timeout(now(self.epoch));
+                Ok(Read::Timeout)
+            }
+        }
+    }
+
+    /// Writes the queued bytes and everything the engine owes; closes the stream when the
+    /// engine says so (then `finished` is set).
+    pub async fn flush(&mut self) -> io::Result<()> {
+        let mut scratch = [0u8; 256];
+        while let Some(t) = self
+            .conn
+            .poll_transmit(&mut scratch)
+            .map_err(io::Error::other)?
+        {
+            self.out.extend_from_slice(&scratch[..t.len]);
+            if t.close_transport_after {
+                self.finished = true;
+            }
+        }
+        if !self.out.is_empty() {
+            self.stream.write_all(&self.out).await?;
+        }
+        self.out.clear();
+        if self.finished {
+            let _ = self.stream.shutdown().await;
+        }
+        Ok(())
+    }
+}
+
+/// Runs an engine command that writes into a buffer, appending its bytes to `out`.
+pub fn queue(
+    out: &mut Vec<u8>,
+    mut command: impl FnMut(&mut [u8]) -> Result<usize, Error>,
+) -> Result<(), Error> {
+    let mut scratch = vec![0u8; 1024];
+    loop {
+        match command(&mut scratch) {
+            Ok(n) => {
+                out.extend_from_slice(&scratch[..n]);
+                return Ok(());
+            }
+            Err(Error::BufferTooSmall { required }) if required > scratch.len() => {
+                scratch.resize(required, 0);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Milliseconds since `epoch`, as the engine's clock.
+pub fn now(epoch: std::time::Instant) -> Instant {
+    Instant::from_millis(u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+}

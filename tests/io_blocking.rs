@@ -1,0 +1,284 @@
+//! The blocking `embedded-io` adapter: a client socket and a server socket on two threads,
+//! joined by an in-memory pipe that can hand out one byte per read.
+// std programs: panicking on a broken test or demo setup is the idiom here.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::cast_possible_truncation
+)]
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+
+use embedded_io::{ErrorKind, ErrorType, Read, Write};
+use wsmachine::io::Error;
+use wsmachine::io::embedded_io::Socket;
+use wsmachine::{
+    Accept, ClientRequest, CloseCode, Config, Connection, Event, HandshakeFailure, Instant, Key,
+    MaskKey, Message, ProtocolViolation, Reject,
+};
+
+/// One direction of the pipe.
+#[derive(Default)]
+struct Channel {
+    bytes: Mutex<(VecDeque<u8>, bool)>, // (queued bytes, writer gone)
+    ready: Condvar,
+}
+
+/// One end of an in-memory duplex pipe; dropping it is EOF for the other end.
+struct End {
+    incoming: Arc<Channel>,
+    outgoing: Arc<Channel>,
+    max_read: usize,
+}
+
+fn pipe(max_read: usize) -> (End, End) {
+    let (a, b) = (Arc::new(Channel::default()), Arc::new(Channel::default()));
+    let one = End {
+        incoming: a.clone(),
+        outgoing: b.clone(),
+        max_read,
+    };
+    let other = End {
+        incoming: b,
+        outgoing: a,
+        max_read,
+    };
+    (one, other)
+}
+
+impl ErrorType for End {
+    type Error = ErrorKind;
+}
+
+impl Read for End {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
+        let mut guard = self.incoming.bytes.lock().unwrap();
+        while guard.0.is_empty() && !guard.1 {
+            guard = self.incoming.ready.wait(guard).unwrap();
+        }
+        let n = buf.len().min(guard.0.len()).min(self.max_read);
+        for (dst, src) in buf.iter_mut().zip(guard.0.drain(..n)) {
+            *dst = src;
+        }
+        Ok(n)
+    }
+}
+
+impl Write for End {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
+        let mut guard = self.outgoing.bytes.lock().unwrap();
+        if guard.1 {
+            return Err(ErrorKind::BrokenPipe);
+        }
+        guard.0.extend(buf);
+        self.outgoing.ready.notify_all();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+}
+
+impl Drop for End {
+    fn drop(&mut self) {
+        for channel in [&self.incoming, &self.outgoing] {
+            channel.bytes.lock().unwrap().1 = true;
+            channel.ready.notify_all();
+        }
+    }
+}
+
+fn clock() -> Instant {
+    Instant::ZERO
+}
+
+fn masks() -> MaskKey {
+    MaskKey([1, 2, 3, 4])
+}
+
+const KEY: Key = Key(*b"0123456789abcdef");
+
+/// An echo server on its own thread; returns how its connection ended.
+fn echo_server(end: End, config: Config) -> thread::JoinHandle<Result<u16, Error<ErrorKind>>> {
+    thread::spawn(move || {
+        let (mut rx, mut tx, mut msg) = ([0u8; 1024], [0u8; 256], [0u8; 4096]);
+        let conn = Connection::server(config, clock());
+        let mut ws = Socket::new(conn, end, clock, &mut rx, &mut tx);
+        ws.accept(|request| {
+            assert_eq!(request.path(), "/echo");
+            if request.subprotocols().any(|p| p == "chat") {
+                Ok(Accept::new().with_subprotocol("chat"))
+            } else {
+                Err(Reject::new(403))
+            }
+        })?;
+        while let Some(message) = ws.read_message(&mut msg)? {
+            match message {
+                Message::Text(text) => ws.send_text(text)?,
+                Message::Binary(data) => ws.send_binary(data)?,
+            }
+        }
+        Ok(ws.closed().unwrap().code.0)
+    })
+}
+
+fn session(max_read: usize) {
+    let (client_end, server_end) = pipe(max_read);
+    let server = echo_server(server_end, Config::new());
+    let (mut rx, mut tx, mut msg) = ([0u8; 512], [0u8; 256], [0u8; 4096]);
+    let conn = Connection::client(Config::new(), masks, clock());
+    let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
+    let request = ClientRequest::new("localhost", "/echo", KEY).with_subprotocols(&["x", "chat"]);
+    assert_eq!(ws.connect(&request).unwrap(), Some("chat"));
+
+    ws.send_text("héllo wörld").unwrap();
+    assert_eq!(
+        ws.read_message(&mut msg).unwrap(),
+        Some(Message::Text("héllo wörld"))
+    );
+    // Larger than `tx`: sent as one frame copied through `tx` piece by piece.
+    let big: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    ws.send_binary(&big).unwrap();
+    assert_eq!(
+        ws.read_message(&mut msg).unwrap(),
+        Some(Message::Binary(&big[..]))
+    );
+    let long_text = "ü".repeat(700);
+    ws.send_text(&long_text).unwrap();
+    assert_eq!(
+        ws.read_message(&mut msg).unwrap(),
+        Some(Message::Text(&long_text[..]))
+    );
+    ws.send_ping(b"are you there").unwrap();
+    match ws.read_event().unwrap() {
+        Some(Event::Pong(p)) => assert_eq!(p.as_bytes(), b"are you there"),
+        other => panic!("expected pong, got {other:?}"),
+    }
+
+    ws.close(CloseCode::Normal, "done").unwrap();
+    assert_eq!(ws.read_message(&mut msg).unwrap(), None);
+    let closed = ws.closed().unwrap();
+    assert!(closed.clean, "{closed:?}");
+    assert_eq!(closed.code, CloseCode::Normal);
+    assert_eq!(server.join().unwrap().unwrap(), 1000);
+}
+
+#[test]
+fn echo_session_whole_reads() {
+    session(usize::MAX);
+}
+
+#[test]
+fn echo_session_one_byte_per_read() {
+    session(1);
+}
+
+#[test]
+fn server_rejection_reaches_the_client_with_its_status() {
+    let (client_end, server_end) = pipe(7);
+    let server = echo_server(server_end, Config::new());
+    let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
+    let conn = Connection::client(Config::new(), masks, clock());
+    let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
+    let request = ClientRequest::new("localhost", "/echo", KEY);
+    assert_eq!(
+        ws.connect(&request),
+        Err(Error::Connection(wsmachine::Error::Handshake(
+            HandshakeFailure::Rejected { status: 403 }
+        )))
+    );
+    assert_eq!(server.join().unwrap(), Err(Error::Rejected));
+}
+
+#[test]
+fn oversized_message_is_closed_with_1009() {
+    let (client_end, server_end) = pipe(usize::MAX);
+    let server = thread::spawn(move || {
+        let (mut rx, mut tx, mut msg) = ([0u8; 1024], [0u8; 256], [0u8; 16]);
+        let conn = Connection::server(Config::new(), clock());
+        let mut ws = Socket::new(conn, server_end, clock, &mut rx, &mut tx);
+        ws.accept(|_| Ok(Accept::new())).unwrap();
+        let error = ws.read_message(&mut msg).unwrap_err();
+        // Keep reading to finish the closing handshake.
+        while ws.read_message(&mut msg).unwrap().is_some() {}
+        error
+    });
+    let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
+    let conn = Connection::client(Config::new(), masks, clock());
+    let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
+    ws.connect(&ClientRequest::new("localhost", "/", KEY))
+        .unwrap();
+    ws.send_text("this message is longer than sixteen bytes")
+        .unwrap();
+    match ws.read_event().unwrap() {
+        Some(Event::Close(frame)) => assert_eq!(frame.code, CloseCode::MessageTooBig),
+        other => panic!("expected Close 1009, got {other:?}"),
+    }
+    assert!(ws.read_event().unwrap().is_none());
+    assert_eq!(
+        server.join().unwrap(),
+        Error::Connection(wsmachine::Error::Protocol(
+            ProtocolViolation::MessageTooLarge
+        ))
+    );
+}
+
+#[test]
+fn read_event_streams_a_message_larger_than_rx() {
+    let (client_end, server_end) = pipe(100);
+    let server = thread::spawn(move || {
+        let (mut rx, mut tx) = ([0u8; 300], [0u8; 256]);
+        let conn = Connection::server(Config::new(), clock());
+        let mut ws = Socket::new(conn, server_end, clock, &mut rx, &mut tx);
+        ws.accept(|_| Ok(Accept::new())).unwrap();
+        let (mut text, mut chunks) = (String::new(), 0);
+        while let Some(event) = ws.read_event().unwrap() {
+            if let Event::Text(chunk) = event {
+                text.push_str(chunk.prefix());
+                text.push_str(chunk.text());
+                chunks += 1;
+            }
+        }
+        (text, chunks)
+    });
+    let (mut rx, mut tx) = ([0u8; 512], [0u8; 200]);
+    let conn = Connection::client(Config::new(), masks, clock());
+    let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
+    ws.connect(&ClientRequest::new("localhost", "/", KEY))
+        .unwrap();
+    let sent = "€uro ".repeat(400); // 2,800 bytes, code points split across reads
+    ws.send_text(&sent).unwrap();
+    ws.close(CloseCode::Normal, "").unwrap();
+    while ws.read_event().unwrap().is_some() {}
+    let (text, chunks) = server.join().unwrap();
+    assert_eq!(text, sent);
+    assert!(chunks > 5, "{chunks} chunks");
+}
+
+#[test]
+fn eof_ends_the_connection_with_1006() {
+    let (client_end, server_end) = pipe(usize::MAX);
+    let server = thread::spawn(move || {
+        let (mut rx, mut tx, mut msg) = ([0u8; 1024], [0u8; 256], [0u8; 64]);
+        let conn = Connection::server(Config::new(), clock());
+        let mut ws = Socket::new(conn, server_end, clock, &mut rx, &mut tx);
+        ws.accept(|_| Ok(Accept::new())).unwrap();
+        assert_eq!(ws.read_message(&mut msg).unwrap(), None);
+        ws.closed().unwrap()
+    });
+    let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
+    let conn = Connection::client(Config::new(), masks, clock());
+    let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
+    ws.connect(&ClientRequest::new("localhost", "/", KEY))
+        .unwrap();
+    drop(ws);
+    let closed = server.join().unwrap();
+    assert_eq!(closed.code, CloseCode::Abnormal);
+    assert!(!closed.clean);
+}
