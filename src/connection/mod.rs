@@ -323,6 +323,8 @@ impl<M: MaskSource> Connection<M> {
             clean: false,
             initiator: Initiator::Local,
         });
+        // Bytes pipelined after the request are never parsed; the transport goes next.
+        self.sender.close_transport = true;
         Ok(len)
     }
 
