@@ -19,7 +19,10 @@ fn protocol_error_is_sticky_and_nothing_is_delivered_after_it() {
         assert_eq!(client.receive(Instant::ZERO, &mut more).unwrap_err(), err);
     }
     let mut out = [0u8; 256];
-    assert!(matches!(client.send_text("x", &mut out), Err(Error::Usage(Misuse::InvalidState(State::Closed)))));
+    assert!(matches!(
+        client.send_text("x", &mut out),
+        Err(Error::Usage(Misuse::InvalidState(State::Closed)))
+    ));
 }
 
 #[test]
@@ -27,14 +30,40 @@ fn usage_errors_change_nothing() {
     let mut client = upgraded(Role::Client, Config::new());
     let mut out = [0u8; 256];
     let before = format!("{client:?}");
-    assert_eq!(client.send_ping(&[0; 126], &mut out), Err(Error::Usage(Misuse::ControlPayloadTooLong)));
-    assert_eq!(client.close(CloseCode::NoStatus, "", &mut out), Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode::NoStatus))));
-    assert_eq!(client.close(CloseCode::Abnormal, "", &mut out), Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode::Abnormal))));
-    assert_eq!(client.close(CloseCode::TlsHandshake, "", &mut out), Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode::TlsHandshake))));
-    assert_eq!(client.close(CloseCode(999), "", &mut out), Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode(999)))));
-    assert_eq!(client.close(CloseCode(5000), "", &mut out), Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode(5000)))));
-    assert_eq!(client.close(CloseCode::Normal, &"x".repeat(124), &mut out), Err(Error::Usage(Misuse::ReasonTooLong)));
-    assert_eq!(client.send_text("hello", &mut out[..3]), Err(Error::BufferTooSmall { required: 11 }));
+    assert_eq!(
+        client.send_ping(&[0; 126], &mut out),
+        Err(Error::Usage(Misuse::ControlPayloadTooLong))
+    );
+    assert_eq!(
+        client.close(CloseCode::NoStatus, "", &mut out),
+        Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode::NoStatus)))
+    );
+    assert_eq!(
+        client.close(CloseCode::Abnormal, "", &mut out),
+        Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode::Abnormal)))
+    );
+    assert_eq!(
+        client.close(CloseCode::TlsHandshake, "", &mut out),
+        Err(Error::Usage(Misuse::InvalidCloseCode(
+            CloseCode::TlsHandshake
+        )))
+    );
+    assert_eq!(
+        client.close(CloseCode(999), "", &mut out),
+        Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode(999))))
+    );
+    assert_eq!(
+        client.close(CloseCode(5000), "", &mut out),
+        Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode(5000))))
+    );
+    assert_eq!(
+        client.close(CloseCode::Normal, &"x".repeat(124), &mut out),
+        Err(Error::Usage(Misuse::ReasonTooLong))
+    );
+    assert_eq!(
+        client.send_text("hello", &mut out[..3]),
+        Err(Error::BufferTooSmall { required: 11 })
+    );
     assert_eq!(format!("{client:?}"), before, "no state changed");
     assert!(client.is_open());
 }
@@ -43,8 +72,14 @@ fn usage_errors_change_nothing() {
 fn client_cannot_send_before_the_handshake_completes() {
     let (mut client, _) = client(Config::new(), &[]);
     let mut out = [0u8; 64];
-    assert_eq!(client.send_text("early", &mut out), Err(Error::Usage(Misuse::InvalidState(State::Connecting))));
-    assert_eq!(client.send_ping(b"", &mut out), Err(Error::Usage(Misuse::InvalidState(State::Connecting))));
+    assert_eq!(
+        client.send_text("early", &mut out),
+        Err(Error::Usage(Misuse::InvalidState(State::Connecting)))
+    );
+    assert_eq!(
+        client.send_ping(b"", &mut out),
+        Err(Error::Usage(Misuse::InvalidState(State::Connecting)))
+    );
 }
 
 #[test]
@@ -52,20 +87,36 @@ fn no_data_after_close_was_sent() {
     let mut server = upgraded(Role::Server, Config::new());
     let mut out = [0u8; 64];
     server.close(CloseCode::Normal, "", &mut out).unwrap();
-    assert_eq!(server.send_text("late", &mut out), Err(Error::Usage(Misuse::InvalidState(State::Closing))));
-    assert_eq!(server.close(CloseCode::Normal, "", &mut out), Err(Error::Usage(Misuse::InvalidState(State::Closing))));
+    assert_eq!(
+        server.send_text("late", &mut out),
+        Err(Error::Usage(Misuse::InvalidState(State::Closing)))
+    );
+    assert_eq!(
+        server.close(CloseCode::Normal, "", &mut out),
+        Err(Error::Usage(Misuse::InvalidState(State::Closing)))
+    );
 }
 
 #[test]
 fn fragment_rules_are_enforced_when_sending() {
     let mut server = upgraded(Role::Server, Config::new());
     let mut out = [0u8; 64];
-    server.send_fragment(MessageKind::Text, b"a", false, &mut out).unwrap();
-    assert_eq!(server.send_fragment(MessageKind::Binary, b"b", true, &mut out), Err(Error::Usage(Misuse::MessageInProgress)));
-    assert_eq!(server.send_text("whole", &mut out), Err(Error::Usage(Misuse::MessageInProgress)));
+    server
+        .send_fragment(MessageKind::Text, b"a", false, &mut out)
+        .unwrap();
+    assert_eq!(
+        server.send_fragment(MessageKind::Binary, b"b", true, &mut out),
+        Err(Error::Usage(Misuse::MessageInProgress))
+    );
+    assert_eq!(
+        server.send_text("whole", &mut out),
+        Err(Error::Usage(Misuse::MessageInProgress))
+    );
     // Control frames may interleave.
     server.send_ping(b"", &mut out).unwrap();
-    let n = server.send_fragment(MessageKind::Text, b"b", true, &mut out).unwrap();
+    let n = server
+        .send_fragment(MessageKind::Text, b"b", true, &mut out)
+        .unwrap();
     assert_eq!(&out[..n], frame(Role::Server, true, 0x0, b"b"));
 }
 
@@ -76,13 +127,28 @@ fn zero_copy_frame_blocks_other_output_until_paid() {
     // A ping arrives and queues a pong; then a zero-copy frame starts.
     let mut ping = frame(Role::Server, true, 0x9, b"p");
     let _ = client.receive(Instant::ZERO, &mut ping).unwrap();
-    let n = client.begin_frame(MessageKind::Binary, 4, true, &mut out).unwrap();
+    let n = client
+        .begin_frame(MessageKind::Binary, 4, true, &mut out)
+        .unwrap();
     assert_eq!(n, 6);
-    assert_eq!(client.poll_transmit(&mut out).unwrap(), None, "no pong inside the frame");
-    assert_eq!(client.send_ping(b"", &mut out), Err(Error::Usage(Misuse::FrameInProgress)));
+    assert_eq!(
+        client.poll_transmit(&mut out).unwrap(),
+        None,
+        "no pong inside the frame"
+    );
+    assert_eq!(
+        client.send_ping(b"", &mut out),
+        Err(Error::Usage(Misuse::FrameInProgress))
+    );
     let mut payload = *b"abcd";
-    assert_eq!(client.frame_payload(&mut [0; 5]), Err(Error::Usage(Misuse::PayloadExceedsFrame)));
+    assert_eq!(
+        client.frame_payload(&mut [0; 5]),
+        Err(Error::Usage(Misuse::PayloadExceedsFrame))
+    );
     client.frame_payload(&mut payload).unwrap();
     assert_ne!(&payload, b"abcd", "client payload is masked in place");
-    assert!(client.poll_transmit(&mut out).unwrap().is_some(), "the pong follows the frame");
+    assert!(
+        client.poll_transmit(&mut out).unwrap().is_some(),
+        "the pong follows the frame"
+    );
 }

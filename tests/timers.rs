@@ -14,7 +14,9 @@ fn at(ms: u64) -> Instant {
 
 #[test]
 fn keepalive_sends_a_ping_after_silence_and_drops_a_dead_peer() {
-    let config = Config::new().with_keepalive(Some(Duration::from_secs(30))).with_pong_timeout(Duration::from_secs(5));
+    let config = Config::new()
+        .with_keepalive(Some(Duration::from_secs(30)))
+        .with_pong_timeout(Duration::from_secs(5));
     let mut server = upgraded(Role::Server, config);
     assert_eq!(server.poll_timeout(), Some(at(30_000)));
     assert_eq!(server.handle_timeout(at(29_999)), None);
@@ -23,10 +25,19 @@ fn keepalive_sends_a_ping_after_silence_and_drops_a_dead_peer() {
     assert!(wire.is_empty(), "nothing is due before the interval");
     assert_eq!(server.handle_timeout(at(30_000)), None);
     drain(&mut server, &mut wire);
-    assert_eq!(wire, frame(Role::Server, true, 0x9, b""), "a keepalive ping");
+    assert_eq!(
+        wire,
+        frame(Role::Server, true, 0x9, b""),
+        "a keepalive ping"
+    );
     assert_eq!(server.poll_timeout(), Some(at(35_000)), "the pong deadline");
-    let closed = server.handle_timeout(at(35_000)).expect("the pong deadline ends the connection");
-    assert_eq!((closed.code, closed.clean, closed.initiator), (CloseCode::Abnormal, false, Initiator::Local));
+    let closed = server
+        .handle_timeout(at(35_000))
+        .expect("the pong deadline ends the connection");
+    assert_eq!(
+        (closed.code, closed.clean, closed.initiator),
+        (CloseCode::Abnormal, false, Initiator::Local)
+    );
     assert_eq!(server.state(), State::Closed);
     let mut out = [0u8; 64];
     let t = server.poll_transmit(&mut out).unwrap().unwrap();
@@ -68,14 +79,23 @@ fn client_waits_for_the_server_to_close_tcp_then_gives_up() {
     let mut client = upgraded(Role::Client, Config::new());
     let mut out = [0u8; 64];
     client.close(CloseCode::Normal, "", &mut out).unwrap();
-    let mut echo = frame(Role::Server, true, 0x8, &close_payload(CloseCode::Normal, ""));
+    let mut echo = frame(
+        Role::Server,
+        true,
+        0x8,
+        &close_payload(CloseCode::Normal, ""),
+    );
     let received = client.receive(at(100), &mut echo).unwrap();
     assert!(received.event.is_some());
     assert_eq!(client.state(), State::Closed);
     // RFC 6455 §7.1.1: the client waits for the server's TCP close, with a deadline.
     assert_eq!(client.poll_transmit(&mut out).unwrap(), None);
     assert_eq!(client.poll_timeout(), Some(at(10_100)));
-    assert_eq!(client.handle_timeout(at(10_100)), None, "the outcome was already clean");
+    assert_eq!(
+        client.handle_timeout(at(10_100)),
+        None,
+        "the outcome was already clean"
+    );
     let t = client.poll_transmit(&mut out).unwrap().unwrap();
     assert_eq!((t.len, t.close_transport_after), (0, true));
     assert!(client.closed().unwrap().clean);
@@ -96,7 +116,10 @@ fn slow_handshake_times_out() {
 
 #[test]
 fn timers_can_be_switched_off() {
-    let config = Config::new().with_handshake_timeout(None).with_close_timeout(None).with_keepalive(None);
+    let config = Config::new()
+        .with_handshake_timeout(None)
+        .with_close_timeout(None)
+        .with_keepalive(None);
     let server = wsmachine::Connection::server(config, at(0));
     assert_eq!(server.poll_timeout(), None);
     let mut client = upgraded(Role::Client, config);
@@ -109,6 +132,9 @@ fn timers_can_be_switched_off() {
 fn eof_before_close_reports_1006() {
     let mut server = upgraded(Role::Server, Config::new());
     let closed = server.receive_eof(at(5));
-    assert_eq!((closed.code, closed.clean, closed.initiator), (CloseCode::Abnormal, false, Initiator::Remote));
+    assert_eq!(
+        (closed.code, closed.clean, closed.initiator),
+        (CloseCode::Abnormal, false, Initiator::Remote)
+    );
     assert!(server.is_closed());
 }

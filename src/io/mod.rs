@@ -1,5 +1,5 @@
 //! Adapters that drive a [`Connection`] over a byte transport: blocking
-//! [`embedded_io`](self::embedded_io) and async [`embedded_io_async`](self::embedded_io_async).
+//! [`embedded_io`] and async [`embedded_io_async`].
 //!
 //! Each adapter is a thin `Socket` around one [`Connection`] and the loop the crate docs
 //! describe. You bring everything it needs:
@@ -16,7 +16,7 @@
 //!
 //! # Reading
 //! - `read_message(buf)` assembles the next whole text or binary message into `buf`
-//!   (with a [`MessageAssembler`](crate::MessageAssembler)); pings are answered and
+//!   (with a [`crate::MessageAssembler`]); pings are answered and
 //!   pongs and Close frames absorbed on the way. A message larger than `buf` makes the
 //!   socket send Close 1009 and return
 //!   [`ProtocolViolation::MessageTooLarge`](crate::ProtocolViolation::MessageTooLarge).
