@@ -27,24 +27,31 @@ use core::time::Duration;
 /// | `close_timeout` | 10 s | connection dropped (1006) |
 /// | `keepalive` | off | a ping is sent when the peer is quiet this long |
 /// | `pong_timeout` | 20 s | connection dropped (1006) |
+// Casts in the const builders are range-checked just before them.
+#[allow(clippy::cast_possible_truncation)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Config {
-    pub(crate) max_head_len: usize,
-    pub(crate) max_headers: usize,
+    // Compact on purpose: a copy lives in every connection (issue 5's 512-byte budget).
+    // Durations are whole milliseconds, `OFF` meaning disabled.
+    pub(crate) max_head_len: u32,
+    pub(crate) max_headers: u8,
+    pub(crate) auto_pong: bool,
+    pub(crate) max_fragments: u32,
     pub(crate) max_frame_len: u64,
     pub(crate) max_message_len: u64,
-    pub(crate) max_fragments: u32,
-    pub(crate) auto_pong: bool,
-    pub(crate) keepalive: Option<Duration>,
-    pub(crate) pong_timeout: Duration,
-    pub(crate) close_timeout: Option<Duration>,
-    pub(crate) handshake_timeout: Option<Duration>,
+    pub(crate) keepalive_ms: u32,
+    pub(crate) pong_timeout_ms: u32,
+    pub(crate) close_timeout_ms: u32,
+    pub(crate) handshake_timeout_ms: u32,
 }
 
 /// The hard cap on [`Config::with_max_headers`]: the parser's header table lives on the stack.
 pub const MAX_HEADERS: usize = 64;
+
+/// A disabled timer.
+const OFF: u32 = u32::MAX;
 
 impl Config {
     /// The defaults listed in the table above.
@@ -52,14 +59,14 @@ impl Config {
         Self {
             max_head_len: 8 * 1024,
             max_headers: 32,
+            auto_pong: true,
+            max_fragments: 131_072,
             max_frame_len: 16 * 1024 * 1024,
             max_message_len: 64 * 1024 * 1024,
-            max_fragments: 131_072,
-            auto_pong: true,
-            keepalive: None,
-            pong_timeout: Duration::from_secs(20),
-            close_timeout: Some(Duration::from_secs(10)),
-            handshake_timeout: Some(Duration::from_secs(10)),
+            keepalive_ms: OFF,
+            pong_timeout_ms: 20_000,
+            close_timeout_ms: 10_000,
+            handshake_timeout_ms: 10_000,
         }
     }
 
@@ -67,16 +74,20 @@ impl Config {
     ///
     /// The receive buffer must be able to hold this many bytes during the handshake.
     pub const fn with_max_head_len(mut self, len: usize) -> Self {
-        self.max_head_len = len;
+        self.max_head_len = if len > u32::MAX as usize {
+            u32::MAX
+        } else {
+            len as u32
+        };
         self
     }
 
     /// Most header lines accepted in the HTTP head; clamped to [`MAX_HEADERS`].
     pub const fn with_max_headers(mut self, count: usize) -> Self {
         self.max_headers = if count > MAX_HEADERS {
-            MAX_HEADERS
+            MAX_HEADERS as u8
         } else {
-            count
+            count as u8
         };
         self
     }
@@ -108,37 +119,39 @@ impl Config {
     }
 
     /// Send a ping when nothing was received for this long; `None` (default) disables it.
+    ///
+    /// Timer durations are kept in whole milliseconds, at most about 49 days.
     pub const fn with_keepalive(mut self, interval: Option<Duration>) -> Self {
-        self.keepalive = interval;
+        self.keepalive_ms = millis(interval);
         self
     }
 
     /// How long after a keepalive ping the peer must have sent something.
     pub const fn with_pong_timeout(mut self, timeout: Duration) -> Self {
-        self.pong_timeout = timeout;
+        self.pong_timeout_ms = millis(Some(timeout));
         self
     }
 
     /// How long to wait for the peer's Close (and, for a client, the server's TCP close).
     pub const fn with_close_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.close_timeout = timeout;
+        self.close_timeout_ms = millis(timeout);
         self
     }
 
     /// How long the opening handshake may take from construction; `None` waits forever.
     pub const fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.handshake_timeout = timeout;
+        self.handshake_timeout_ms = millis(timeout);
         self
     }
 
     /// See [`Config::with_max_head_len`].
     pub const fn max_head_len(&self) -> usize {
-        self.max_head_len
+        self.max_head_len as usize
     }
 
     /// See [`Config::with_max_headers`].
     pub const fn max_headers(&self) -> usize {
-        self.max_headers
+        self.max_headers as usize
     }
 
     /// See [`Config::with_max_frame_len`].
@@ -154,6 +167,54 @@ impl Config {
     /// See [`Config::with_max_fragments`].
     pub const fn max_fragments(&self) -> u32 {
         self.max_fragments
+    }
+
+    /// See [`Config::with_auto_pong`].
+    pub const fn auto_pong(&self) -> bool {
+        self.auto_pong
+    }
+
+    /// See [`Config::with_keepalive`].
+    pub const fn keepalive(&self) -> Option<Duration> {
+        duration(self.keepalive_ms)
+    }
+
+    /// See [`Config::with_pong_timeout`].
+    pub const fn pong_timeout(&self) -> Duration {
+        Duration::from_millis(self.pong_timeout_ms as u64)
+    }
+
+    /// See [`Config::with_close_timeout`].
+    pub const fn close_timeout(&self) -> Option<Duration> {
+        duration(self.close_timeout_ms)
+    }
+
+    /// See [`Config::with_handshake_timeout`].
+    pub const fn handshake_timeout(&self) -> Option<Duration> {
+        duration(self.handshake_timeout_ms)
+    }
+}
+
+/// Whole milliseconds, saturating just below `OFF`; `None` is `OFF`.
+const fn millis(duration: Option<Duration>) -> u32 {
+    match duration {
+        None => OFF,
+        Some(d) => {
+            let ms = d.as_millis();
+            if ms >= OFF as u128 {
+                OFF - 1
+            } else {
+                ms as u32
+            }
+        }
+    }
+}
+
+const fn duration(ms: u32) -> Option<Duration> {
+    if ms == OFF {
+        None
+    } else {
+        Some(Duration::from_millis(ms as u64))
     }
 }
 

@@ -142,7 +142,7 @@ pub enum Misuse {
     NoMessageInProgress,
     /// A header name or value, host, path or subprotocol contains forbidden bytes.
     InvalidHeader,
-    /// The subprotocols offered do not fit the engine's 128-byte record of them.
+    /// The subprotocols offered exceed 125 bytes (the engine keeps them to check the answer).
     TooManySubprotocols,
     /// A rejection status outside 400–599.
     InvalidStatus,
@@ -284,7 +284,7 @@ impl fmt::Display for Misuse {
             Self::MessageInProgress => f.write_str("a fragmented message is unfinished"),
             Self::NoMessageInProgress => f.write_str("no fragmented message to continue"),
             Self::InvalidHeader => f.write_str("forbidden bytes in a header, host or path"),
-            Self::TooManySubprotocols => f.write_str("offered subprotocols exceed 128 bytes"),
+            Self::TooManySubprotocols => f.write_str("offered subprotocols exceed 125 bytes"),
             Self::InvalidStatus => f.write_str("rejection status outside 400-599"),
             Self::DecisionPending => f.write_str("the upgrade request awaits accept or reject"),
         }

@@ -134,7 +134,7 @@ impl<M: MaskSource> Connection<M> {
 
     fn new(config: Config, role: Role, mask: M, phase: Phase, now: Instant) -> Self {
         let timers = Timers {
-            handshake: config.handshake_timeout.map(|t| now.saturating_add(t)),
+            handshake: config.handshake_timeout().map(|t| now.saturating_add(t)),
             ..Timers::default()
         };
         Self {
@@ -283,10 +283,11 @@ impl<M: MaskSource> Connection<M> {
         }
         let (accept, offered) = request.prepare()?;
         let len = request.write(out)?;
+        // The control stash is idle until the connection opens: it keeps the offer meanwhile.
+        self.receiver.stash_offered(offered);
         self.phase = Phase::ClientAwaitResponse {
             scanner: HeadScanner::new(),
             accept,
-            offered,
         };
         crate::fmt::debug!("client: upgrade request sent");
         Ok(len)
@@ -351,7 +352,7 @@ impl<M: MaskSource> Connection<M> {
     fn arm_keepalive(&mut self, now: Instant) {
         self.timers.keepalive = self
             .config
-            .keepalive
+            .keepalive()
             .map(|interval| now.saturating_add(interval));
     }
 
@@ -373,7 +374,7 @@ impl<M: MaskSource> Connection<M> {
             Timer::Handshake if self.state() == State::Connecting => {}
             Timer::Keepalive if self.phase.sends_frames() => {
                 self.sender.pending_ping = true;
-                self.timers.pong = Some(now.saturating_add(self.config.pong_timeout));
+                self.timers.pong = Some(now.saturating_add(self.config.pong_timeout()));
                 return None;
             }
             Timer::Pong if self.phase.sends_frames() => {}

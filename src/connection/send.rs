@@ -220,7 +220,7 @@ impl<M: MaskSource> Connection<M> {
             self.timers.pong = None;
             self.timers.close = self
                 .config
-                .close_timeout
+                .close_timeout()
                 .map(|t| self.now.saturating_add(t));
             crate::fmt::debug!("close sent: {}", code.0);
         }
@@ -291,7 +291,7 @@ impl<M: MaskSource> Connection<M> {
             self.sender.close_transport = true;
         } else {
             // §7.1.1: the client waits for the server's close, but not forever.
-            self.timers.close = self.config.close_timeout.map(|t| now.saturating_add(t));
+            self.timers.close = self.config.close_timeout().map(|t| now.saturating_add(t));
             if self.timers.close.is_none() {
                 self.sender.close_transport = true;
             }

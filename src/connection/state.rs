@@ -16,7 +16,6 @@
 
 use crate::error::Error;
 use crate::handshake::AcceptKey;
-use crate::handshake::client::Offered;
 use crate::handshake::head::HeadScanner;
 
 /// The coarse state of a connection.
@@ -67,7 +66,6 @@ pub(crate) enum Phase {
     ClientAwaitResponse {
         scanner: HeadScanner,
         accept: AcceptKey,
-        offered: Offered,
     },
     Open,
     CloseSent,

@@ -1,19 +1,12 @@
 //! Client side: write the upgrade request, then validate the server's response.
 
-use heapless::Vec;
-
 use super::{
     AcceptKey, Key, Response, check_extra_headers, has_token, is_field_value, is_token, trim,
     write_all,
 };
 use crate::config::MAX_HEADERS;
 use crate::error::{Error, HandshakeFailure, Misuse};
-
-/// Room for the subprotocols a client offered, kept to check the server's choice.
-pub(crate) const OFFERED_CAPACITY: usize = 128;
-
-/// The subprotocols a client offered, comma-joined.
-pub(crate) type Offered = Vec<u8, OFFERED_CAPACITY>;
+use crate::event::ControlPayload;
 
 /// What a client asks for in its upgrade request.
 ///
@@ -57,7 +50,7 @@ impl<'a> ClientRequest<'a> {
         self
     }
 
-    /// Offer subprotocols, most preferred first (at most 128 bytes in all).
+    /// Offer subprotocols, most preferred first (at most 125 bytes in all, commas included).
     pub const fn with_subprotocols(mut self, subprotocols: &'a [&'a str]) -> Self {
         self.subprotocols = subprotocols;
         self
@@ -75,7 +68,7 @@ impl<'a> ClientRequest<'a> {
     }
 
     /// Checks the request and records what the response must be validated against.
-    pub(crate) fn prepare(&self) -> Result<(AcceptKey, Offered), Error> {
+    pub(crate) fn prepare(&self) -> Result<(AcceptKey, ControlPayload), Error> {
         let invalid = Error::Usage(Misuse::InvalidHeader);
         let host_ok = is_field_value(self.host.as_bytes()) && !self.host.is_empty();
         let path_ok =
@@ -85,16 +78,15 @@ impl<'a> ClientRequest<'a> {
             return Err(invalid);
         }
         check_extra_headers(self.headers)?;
-        let mut offered = Offered::new();
+        let mut offered = ControlPayload::EMPTY;
         for (i, protocol) in self.subprotocols.iter().enumerate() {
             if !is_token(protocol.as_bytes()) {
                 return Err(invalid);
             }
             let separator: &[u8] = if i == 0 { b"" } else { b"," };
-            offered
-                .extend_from_slice(separator)
-                .and_then(|_| offered.extend_from_slice(protocol.as_bytes()))
-                .map_err(|_| Error::Usage(Misuse::TooManySubprotocols))?;
+            if !(offered.extend(separator) && offered.extend(protocol.as_bytes())) {
+                return Err(Error::Usage(Misuse::TooManySubprotocols));
+            }
         }
         Ok((self.key.accept_key(), offered))
     }

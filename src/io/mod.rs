@@ -182,7 +182,7 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
         }
         if self.end >= self.rx.len() {
             return Err(crate::Error::BufferTooSmall {
-                required: self.conn.config().max_head_len,
+                required: self.conn.config().max_head_len(),
             });
         }
         Ok(self.rx.get_mut(self.end..).unwrap_or_default())
