@@ -91,9 +91,7 @@ impl CloseReason {
     /// Copies `reason`, or returns `None` if it is longer than [`MAX_REASON_LEN`] bytes.
     pub fn new(reason: &str) -> Option<Self> {
         let mut this = Self::EMPTY;
-        this.bytes
-            .get_mut(..reason.len())?
-            .copy_from_slice(reason.as_bytes());
+        crate::copy_bytes(this.bytes.get_mut(..reason.len())?, reason.as_bytes());
         this.len = u8::try_from(reason.len()).ok()?;
         Some(this)
     }

@@ -120,7 +120,7 @@ impl ControlPayload {
     /// Copies `data`, or `None` if it is longer than 125 bytes.
     pub fn new(data: &[u8]) -> Option<Self> {
         let mut this = Self::EMPTY;
-        this.bytes.get_mut(..data.len())?.copy_from_slice(data);
+        crate::copy_bytes(this.bytes.get_mut(..data.len())?, data);
         this.len = u8::try_from(data.len()).ok()?;
         Some(this)
     }
@@ -137,7 +137,7 @@ impl ControlPayload {
         let (Some(dst), Ok(len)) = (self.bytes.get_mut(start..end), u8::try_from(end)) else {
             return false;
         };
-        dst.copy_from_slice(data);
+        crate::copy_bytes(dst, data);
         self.len = len;
         true
     }

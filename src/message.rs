@@ -122,7 +122,7 @@ impl<'b> MessageAssembler<'b> {
         let Some(dst) = self.buf.get_mut(self.len..end) else {
             return false;
         };
-        dst.copy_from_slice(bytes);
+        crate::copy_bytes(dst, bytes);
         self.len = end;
         true
     }

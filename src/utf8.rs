@@ -84,6 +84,7 @@ impl Utf8Validator {
     /// # Errors
     /// [`Utf8Error`] at the first byte that cannot be part of valid UTF-8. The validator is
     /// then in an unspecified state.
+    #[inline]
     pub fn feed<'a>(&mut self, input: &'a [u8]) -> Result<Utf8Chunk<'a>, Utf8Error> {
         if self.len == 0 && input.last().is_none_or(|&b| b < 0x80) {
             // Fast path: nothing stashed and the input ends in ASCII, so no code point can
@@ -94,6 +95,11 @@ impl Utf8Validator {
                 text: validate(input)?,
             });
         }
+        self.feed_split(input)
+    }
+
+    /// [`feed`](Self::feed) when a code point may straddle this input's ends.
+    fn feed_split<'a>(&mut self, input: &'a [u8]) -> Result<Utf8Chunk<'a>, Utf8Error> {
         let mut prefix = [0; 4];
         let mut prefix_len = 0;
         let mut rest = input;
@@ -106,7 +112,7 @@ impl Utf8Validator {
             let Some(dst) = self.stash.get_mut(len..total) else {
                 return Err(Utf8Error);
             };
-            dst.copy_from_slice(head);
+            crate::copy_bytes(dst, head);
             rest = tail;
             match core::str::from_utf8(self.stash.get(..total).unwrap_or_default()) {
                 Ok(_) => {
@@ -128,7 +134,9 @@ impl Utf8Validator {
         }
         // Split off a trailing incomplete code point so the body is validated exactly once.
         let split = rest.len() - incomplete_tail_len(rest);
-        let (body, tail) = rest.split_at(split);
+        let Some((body, tail)) = rest.split_at_checked(split) else {
+            return Err(Utf8Error);
+        };
         let text = validate(body)?;
         if !tail.is_empty() {
             match core::str::from_utf8(tail) {
@@ -138,7 +146,7 @@ impl Utf8Validator {
             let Some(dst) = self.stash.get_mut(..tail.len()) else {
                 return Err(Utf8Error);
             };
-            dst.copy_from_slice(tail);
+            crate::copy_bytes(dst, tail);
             self.len = u8::try_from(tail.len()).map_err(|_| Utf8Error)?;
         }
         let prefix_len = u8::try_from(prefix_len).map_err(|_| Utf8Error)?;
@@ -169,6 +177,7 @@ impl<'a> Utf8Chunk<'a> {
     };
 
     /// The code point completed from earlier input (empty if none), then [`text`](Self::text).
+    #[inline]
     pub fn prefix(&self) -> &str {
         if self.prefix_len == 0 {
             return ""; // the common case: no code point straddled two reads

@@ -52,7 +52,15 @@ pub struct Connection<M = NoMask> {
     outcome: Option<Closed>,
     /// The latest time an input reported; commands without a `now` use it.
     now: Instant,
+    /// How this connection reads an HTTP head: set only by [`Connection::server`] and
+    /// [`Connection::client`], so a program that builds only upgraded connections links
+    /// no HTTP parsing at all (nor its dependencies' panic paths; see tests/nostd-check).
+    read_head: Option<HeadReader<M>>,
 }
+
+/// Reads the peer's HTTP head during the opening handshake.
+type HeadReader<M> =
+    for<'a> fn(&mut Connection<M>, Instant, &'a mut [u8]) -> Result<Received<'a>, Error>;
 
 /// Bytes the engine wants written, from [`Connection::poll_transmit`].
 #[must_use = "write `len` bytes of the buffer to the transport"]
@@ -112,6 +120,7 @@ impl Connection<NoMask> {
             NoMask,
             Phase::ServerAwaitRequest(HeadScanner::new()),
             now,
+            Some(Self::receive_request),
         )
     }
 }
@@ -121,18 +130,25 @@ impl<M: MaskSource> Connection<M> {
     ///
     /// `mask` must yield unpredictable keys (RFC 6455 §10.3).
     pub fn client(config: Config, mask: M, now: Instant) -> Self {
-        Self::new(config, Role::Client, mask, Phase::ClientIdle, now)
+        Self::new(config, Role::Client, mask, Phase::ClientIdle, now, Some(Self::receive_response))
     }
 
     /// An already upgraded connection: an HTTP stack did the handshake; framing starts now.
     pub fn upgraded(config: Config, role: Role, mask: M, now: Instant) -> Self {
-        let mut this = Self::new(config, role, mask, Phase::Open, now);
+        let mut this = Self::new(config, role, mask, Phase::Open, now, None);
         this.timers.handshake = None;
         this.arm_keepalive(now);
         this
     }
 
-    fn new(config: Config, role: Role, mask: M, phase: Phase, now: Instant) -> Self {
+    fn new(
+        config: Config,
+        role: Role,
+        mask: M,
+        phase: Phase,
+        now: Instant,
+        read_head: Option<HeadReader<M>>,
+    ) -> Self {
         let timers = Timers {
             handshake: config.handshake_timeout().map(|t| now.saturating_add(t)),
             ..Timers::default()
@@ -147,6 +163,7 @@ impl<M: MaskSource> Connection<M> {
             timers,
             outcome: None,
             now,
+            read_head,
         }
     }
 
@@ -231,8 +248,10 @@ impl<M: MaskSource> Connection<M> {
             }),
             Phase::ClientIdle => Err(Error::Usage(Misuse::InvalidState(State::Connecting))),
             Phase::ServerAwaitDecision(_) => Err(Error::Usage(Misuse::DecisionPending)),
-            Phase::ServerAwaitRequest(_) => self.receive_request(now, buf),
-            Phase::ClientAwaitResponse { .. } => self.receive_response(now, buf),
+            Phase::ServerAwaitRequest(_) | Phase::ClientAwaitResponse { .. } => match self.read_head {
+                Some(read_head) => read_head(self, now, buf),
+                None => Err(self.invalid_state()),
+            },
             Phase::Open | Phase::CloseSent => self.receive_frames(now, buf),
         }
     }

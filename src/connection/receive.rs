@@ -181,7 +181,10 @@ impl<M: MaskSource> Connection<M> {
                     event: None,
                 });
             }
-            let (chunk, rest) = mem::take(&mut buf).split_at_mut(take);
+            // `take <= buf.len()` always; the checked split keeps the panic path out of the binary.
+            let Some((chunk, rest)) = mem::take(&mut buf).split_at_mut_checked(take) else {
+                return Ok(Received { consumed, event: None });
+            };
             buf = rest;
             consumed += take;
             if let Some(masker) = &mut frame.masker {
@@ -248,7 +251,7 @@ impl<M: MaskSource> Connection<M> {
             if take == 0 {
                 return Ok((used, None));
             }
-            dst.copy_from_slice(src);
+            crate::copy_bytes(dst, src);
             receiver.header_len += take as u8;
             used += take;
         }

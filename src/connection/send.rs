@@ -351,11 +351,11 @@ impl<M: MaskSource> Connection<M> {
             0 // §7.1.5: an empty Close is answered with an empty Close; 1005 never goes out
         } else {
             let (head, tail) = payload.split_at_mut(2);
-            head.copy_from_slice(&code.0.to_be_bytes());
+            crate::copy_bytes(head, &code.0.to_be_bytes());
             let Some(dst) = tail.get_mut(..reason.len()) else {
                 return Err(Error::Usage(Misuse::ReasonTooLong));
             };
-            dst.copy_from_slice(reason);
+            crate::copy_bytes(dst, reason);
             2 + reason.len()
         };
         self.write_frame(

@@ -53,6 +53,7 @@ impl FrameHeader {
     /// [`ProtocolViolation::LengthMsbSet`] and [`ProtocolViolation::NonMinimalLength`] once
     /// the extended length is present. Masking direction depends on the role and is checked
     /// by the connection.
+    #[inline] // the receive path's per-frame fast path; see benches/ (W1)
     pub fn decode(bytes: &[u8]) -> Result<Decoded, ProtocolViolation> {
         let Some(&b0) = bytes.first() else {
             return Ok(Decoded::Incomplete { len: 2 });
@@ -156,19 +157,19 @@ impl FrameHeader {
             short @ 0..=125 => bytes[1] = mask_bit | short as u8,
             medium @ 126..=0xffff => {
                 bytes[1] = mask_bit | 126;
-                bytes[2..4].copy_from_slice(&(medium as u16).to_be_bytes());
+                crate::copy_bytes(&mut bytes[2..4], &(medium as u16).to_be_bytes());
                 at = 4;
             }
             long => {
                 bytes[1] = mask_bit | 127;
-                bytes[2..10].copy_from_slice(&long.to_be_bytes());
+                crate::copy_bytes(&mut bytes[2..10], &long.to_be_bytes());
                 at = 10;
             }
         }
         if let (Some(MaskKey(key)), Some(dst)) = (self.mask, bytes.get_mut(at..at + 4)) {
-            dst.copy_from_slice(&key);
+            crate::copy_bytes(dst, &key);
         }
-        out.copy_from_slice(bytes.get(..len).unwrap_or_default());
+        crate::copy_bytes(out, bytes.get(..len).unwrap_or_default());
         Ok(len)
     }
 }

@@ -110,7 +110,13 @@ impl<'a> HeaderIter<'a> {
     fn new(head: &'a [u8]) -> Self {
         let is_lf: fn(&u8) -> bool = |b| *b == b'\n';
         let mut lines = head.split(is_lf);
-        lines.next(); // the request or status line
+        // Skip the request or status line, and the empty lines before it that the parser
+        // also skips (RFC 9112 §2.2).
+        for line in lines.by_ref() {
+            if !matches!(line, b"" | b"\r") {
+                break;
+            }
+        }
         Self { lines }
     }
 }
@@ -237,7 +243,7 @@ impl<'o> Writer<'o> {
             .as_deref_mut()
             .and_then(|out| out.get_mut(self.len..end))
         {
-            dst.copy_from_slice(bytes);
+            crate::copy_bytes(dst, bytes);
         }
         self.len = end;
         self
