@@ -130,7 +130,14 @@ impl<M: MaskSource> Connection<M> {
     ///
     /// `mask` must yield unpredictable keys (RFC 6455 §10.3).
     pub fn client(config: Config, mask: M, now: Instant) -> Self {
-        Self::new(config, Role::Client, mask, Phase::ClientIdle, now, Some(Self::receive_response))
+        Self::new(
+            config,
+            Role::Client,
+            mask,
+            Phase::ClientIdle,
+            now,
+            Some(Self::receive_response),
+        )
     }
 
     /// An already upgraded connection: an HTTP stack did the handshake; framing starts now.
@@ -248,10 +255,12 @@ impl<M: MaskSource> Connection<M> {
             }),
             Phase::ClientIdle => Err(Error::Usage(Misuse::InvalidState(State::Connecting))),
             Phase::ServerAwaitDecision(_) => Err(Error::Usage(Misuse::DecisionPending)),
-            Phase::ServerAwaitRequest(_) | Phase::ClientAwaitResponse { .. } => match self.read_head {
-                Some(read_head) => read_head(self, now, buf),
-                None => Err(self.invalid_state()),
-            },
+            Phase::ServerAwaitRequest(_) | Phase::ClientAwaitResponse { .. } => {
+                match self.read_head {
+                    Some(read_head) => read_head(self, now, buf),
+                    None => Err(self.invalid_state()),
+                }
+            }
             Phase::Open | Phase::CloseSent => self.receive_frames(now, buf),
         }
     }

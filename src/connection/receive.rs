@@ -183,7 +183,10 @@ impl<M: MaskSource> Connection<M> {
             }
             // `take <= buf.len()` always; the checked split keeps the panic path out of the binary.
             let Some((chunk, rest)) = mem::take(&mut buf).split_at_mut_checked(take) else {
-                return Ok(Received { consumed, event: None });
+                return Ok(Received {
+                    consumed,
+                    event: None,
+                });
             };
             buf = rest;
             consumed += take;

@@ -1,0 +1,104 @@
+//! Small, deterministic runs of the per-message workloads (W1 decode, W6a encode) for
+//! `valgrind --tool=callgrind`, whose instruction counts do not depend on machine load:
+//!
+//! ```sh
+//! cargo bench --no-run && valgrind --tool=callgrind \
+//!     target/release/deps/profile-<hash> w1   # then: callgrind_annotate --inclusive=yes
+//! ```
+//! `w1` and `w6a` handle 100,000 messages (divide `decode_w1` / `encode_w6a` by that);
+//! `w7` runs 10,000 handshakes (`handshake_w7`).
+#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
+
+use std::hint::black_box;
+use std::mem;
+
+use wsmachine::{
+    Config, Connection, Event, FrameHeader, Instant, MaskKey, Masker, NoMask, Opcode, Role,
+};
+
+const N: usize = 100_000;
+const NOW: Instant = Instant::from_millis(0);
+
+#[inline(never)]
+fn decode_w1(buf: &mut [u8]) -> (u64, u64) {
+    let mut conn = Connection::upgraded(Config::new(), Role::Server, NoMask, NOW);
+    let (mut sum, mut messages) = (0u64, 0u64);
+    let mut buf = buf;
+    loop {
+        let consumed = {
+            let received = conn.receive(NOW, &mut *buf).unwrap();
+            match received.event {
+                None => break,
+                Some(Event::Text(t)) => {
+                    sum += t.text().bytes().map(u64::from).sum::<u64>() + t.prefix().len() as u64;
+                    messages += u64::from(t.is_last());
+                }
+                Some(other) => panic!("unexpected {other:?}"),
+            }
+            received.consumed
+        };
+        buf = &mut mem::take(&mut buf)[consumed..];
+    }
+    (sum, messages)
+}
+
+#[inline(never)]
+fn encode_w6a(texts: &[String], out: &mut [u8]) -> usize {
+    let mut conn = Connection::upgraded(Config::new(), Role::Server, NoMask, NOW);
+    let mut at = 0;
+    for i in 0..N {
+        at += conn
+            .send_text(&texts[i % texts.len()], &mut out[at..])
+            .unwrap();
+    }
+    at
+}
+
+#[inline(never)]
+fn handshake_w7(request: &mut [u8], out: &mut [u8]) -> usize {
+    let mut conn = Connection::server(Config::new(), NOW);
+    let received = conn.receive(NOW, request).unwrap();
+    assert!(matches!(received.event, Some(Event::UpgradeRequest(_))));
+    conn.accept(&wsmachine::Accept::new(), out).unwrap()
+}
+
+fn main() {
+    let which = std::env::args().nth(1).unwrap_or_default();
+    if which == "w1" {
+        let mut wire = Vec::new();
+        for i in 0..N {
+            let payload = format!("msg {i:012}");
+            let key = MaskKey((i as u32).wrapping_mul(2_654_435_761).to_be_bytes());
+            let header = FrameHeader {
+                fin: true,
+                rsv: 0,
+                opcode: Opcode::Text,
+                mask: Some(key),
+                payload_len: 16,
+            };
+            let mut head = [0u8; 14];
+            let n = header.encode(&mut head).unwrap();
+            wire.extend_from_slice(&head[..n]);
+            let start = wire.len();
+            wire.extend_from_slice(payload.as_bytes());
+            Masker::new(key).apply(&mut wire[start..]);
+        }
+        let (_, messages) = black_box(decode_w1(&mut wire));
+        assert_eq!(messages, N as u64);
+    } else if which == "w6a" {
+        let texts: Vec<String> = (0..64).map(|i| format!("reply {:010}", i * 7919)).collect();
+        let mut out = vec![0u8; N * 18];
+        assert_eq!(black_box(encode_w6a(&texts, &mut out)), out.len());
+    } else if which == "w7" {
+        let request = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+            Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+            Sec-WebSocket-Version: 13\r\n\r\n";
+        let mut out = [0u8; 256];
+        for _ in 0..10_000 {
+            let mut buf = request.to_vec();
+            black_box(handshake_w7(&mut buf, &mut out));
+        }
+    } else {
+        // `cargo bench` runs every bench target: stay quick and quiet without an argument.
+    }
+}
