@@ -57,21 +57,11 @@ fn footprint_fits_the_state_budget() {
     println!("size_of Connection<fn() -> MaskKey> (client): {fn_client} bytes");
     println!("size_of client Connection with a capturing closure: {closure_client} bytes");
     assert!(server <= STATE_BUDGET, "server state is {server} B");
-    // Ratchet: clients carry their mask source (8 bytes here) on top of the server's state
-    // and are over the budget by that much since the `read_head` field (tests/nostd-check)
-    // took the last 8 bytes; `footprint_of_clients_fits_the_state_budget` holds the goal.
-    assert!(fn_client <= 520, "client state grew to {fn_client} B");
+    assert!(fn_client <= STATE_BUDGET, "client state is {fn_client} B");
     assert!(
-        closure_client <= 520,
-        "client state grew to {closure_client} B"
+        closure_client <= STATE_BUDGET,
+        "client state is {closure_client} B"
     );
-}
-
-#[test]
-#[ignore = "clients are 520 B, 8 over issue 5's budget, until the state loses 8 more bytes"]
-fn footprint_of_clients_fits_the_state_budget() {
-    assert!(size_of::<Connection<fn() -> MaskKey>>() <= STATE_BUDGET);
-    assert!(client_with_closure() <= STATE_BUDGET);
 }
 
 fn masked_text_frames(text: &[u8], frame_len: usize) -> Vec<u8> {

@@ -31,7 +31,7 @@ use crate::time::Instant;
 use receive::Receiver;
 use send::Sender;
 use state::Phase;
-use timer::Timers;
+use timer::{Timer, Timers};
 
 /// A WebSocket connection: handshake, framing and closing, for either role.
 ///
@@ -143,7 +143,7 @@ impl<M: MaskSource> Connection<M> {
     /// An already upgraded connection: an HTTP stack did the handshake; framing starts now.
     pub fn upgraded(config: Config, role: Role, mask: M, now: Instant) -> Self {
         let mut this = Self::new(config, role, mask, Phase::Open, now, None);
-        this.timers.handshake = None;
+        this.timers.set(Timer::Handshake, None);
         this.arm_keepalive(now);
         this
     }
@@ -156,10 +156,11 @@ impl<M: MaskSource> Connection<M> {
         now: Instant,
         read_head: Option<HeadReader<M>>,
     ) -> Self {
-        let timers = Timers {
-            handshake: config.handshake_timeout().map(|t| now.saturating_add(t)),
-            ..Timers::default()
-        };
+        let mut timers = Timers::default();
+        timers.set(
+            Timer::Handshake,
+            config.handshake_timeout().map(|t| now.saturating_add(t)),
+        );
         Self {
             config,
             role,
@@ -372,27 +373,27 @@ impl<M: MaskSource> Connection<M> {
 
     fn open(&mut self, now: Instant) {
         self.phase = Phase::Open;
-        self.timers.handshake = None;
+        self.timers.set(Timer::Handshake, None);
         self.arm_keepalive(now);
         crate::fmt::debug!("handshake done ({}): open", self.role);
     }
 
     fn arm_keepalive(&mut self, now: Instant) {
-        self.timers.keepalive = self
+        let deadline = self
             .config
             .keepalive()
             .map(|interval| now.saturating_add(interval));
+        self.timers.set(Timer::Keepalive, deadline);
     }
 
     fn on_liveness(&mut self, now: Instant) {
-        self.timers.pong = None;
+        self.timers.set(Timer::Pong, None);
         if self.phase.sends_frames() {
             self.arm_keepalive(now);
         }
     }
 
-    fn on_timer(&mut self, timer: timer::Timer, now: Instant) -> Option<Closed> {
-        use timer::Timer;
+    fn on_timer(&mut self, timer: Timer, now: Instant) -> Option<Closed> {
         let dropped = Closed {
             code: CloseCode::Abnormal,
             clean: false,
@@ -402,7 +403,8 @@ impl<M: MaskSource> Connection<M> {
             Timer::Handshake if self.state() == State::Connecting => {}
             Timer::Keepalive if self.phase.sends_frames() => {
                 self.sender.pending_ping = true;
-                self.timers.pong = Some(now.saturating_add(self.config.pong_timeout()));
+                let deadline = now.saturating_add(self.config.pong_timeout());
+                self.timers.set(Timer::Pong, Some(deadline));
                 return None;
             }
             Timer::Pong if self.phase.sends_frames() => {}

@@ -1,6 +1,7 @@
 //! Send path: application commands → frames in caller buffers, and the engine's own
 //! obligations (HTTP error, pong, keepalive ping, Close echo) drained by `poll_transmit`.
 
+use super::timer::Timer;
 use super::{Closed, Connection, Initiator, Phase, Transmit};
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::{Error, Misuse};
@@ -216,12 +217,13 @@ impl<M: MaskSource> Connection<M> {
             self.on_close_echoed();
         } else {
             self.phase = Phase::CloseSent;
-            self.timers.keepalive = None;
-            self.timers.pong = None;
-            self.timers.close = self
+            self.timers.set(Timer::Keepalive, None);
+            self.timers.set(Timer::Pong, None);
+            let deadline = self
                 .config
                 .close_timeout()
                 .map(|t| self.now.saturating_add(t));
+            self.timers.set(Timer::Close, deadline);
             crate::fmt::debug!("close sent: {}", code.0);
         }
         // §5.5.1: nothing the engine originates may follow a Close.
@@ -291,8 +293,9 @@ impl<M: MaskSource> Connection<M> {
             self.sender.close_transport = true;
         } else {
             // §7.1.1: the client waits for the server's close, but not forever.
-            self.timers.close = self.config.close_timeout().map(|t| now.saturating_add(t));
-            if self.timers.close.is_none() {
+            let deadline = self.config.close_timeout().map(|t| now.saturating_add(t));
+            self.timers.set(Timer::Close, deadline);
+            if self.timers.get(Timer::Close).is_none() {
                 self.sender.close_transport = true;
             }
         }
