@@ -188,7 +188,11 @@ impl DecodeWorkload {
     /// then touch each chunk and must reproduce that run's touch checksum exactly.
     fn run(&self, work: &mut [u8], iters: u64) -> Duration {
         work.copy_from_slice(&self.wire);
-        assert_eq!(decode(work, Check::Full), self.want, "decode delivered wrong bytes");
+        assert_eq!(
+            decode(work, Check::Full),
+            self.want,
+            "decode delivered wrong bytes"
+        );
         work.copy_from_slice(&self.wire);
         let touched = decode(work, Check::Touch);
         let mut total = Duration::ZERO;

@@ -10,8 +10,8 @@ mod support;
 use std::io;
 use std::net::TcpStream;
 
-use support::{Flow, Socket, StdRandom, parse_url, send_into};
-use wsmachine::{ClientRequest, Config, Connection, Event, MessageKind};
+use support::{Flow, Socket, StdRandom, echo_chunk, parse_url, send_into};
+use wsmachine::{ClientRequest, Config, Connection, Event};
 
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -70,23 +70,7 @@ fn run_with(host: &str, path: &str, mode: &mut Mode) -> io::Result<()> {
                     text.push_str(chunk.prefix());
                     text.push_str(chunk.text());
                 }
-                (Event::Text(chunk), Mode::Echo) => {
-                    if !chunk.prefix().is_empty() {
-                        let prefix = chunk.prefix().as_bytes();
-                        send_into(out, scratch, |buf| {
-                            conn.send_fragment(MessageKind::Text, prefix, false, buf)
-                        })?;
-                    }
-                    let (text, last) = (chunk.text().as_bytes(), chunk.is_last());
-                    send_into(out, scratch, |buf| {
-                        conn.send_fragment(MessageKind::Text, text, last, buf)
-                    })?;
-                }
-                (Event::Binary(chunk), Mode::Echo) => {
-                    send_into(out, scratch, |buf| {
-                        conn.send_fragment(MessageKind::Binary, chunk.data, chunk.is_last, buf)
-                    })?;
-                }
+                (event, Mode::Echo) => echo_chunk(conn, out, scratch, &event)?,
                 _ => {}
             }
             Ok(Flow::Continue)

@@ -11,8 +11,8 @@ mod support;
 use std::io;
 use std::net::{TcpListener, TcpStream};
 
-use support::{Flow, Socket, send_into};
-use wsmachine::{Accept, Config, Connection, Event, MessageKind};
+use support::{Flow, Socket, echo_chunk, send_into};
+use wsmachine::{Accept, Config, Connection, Event};
 
 fn main() -> io::Result<()> {
     let addr = std::env::args()
@@ -50,27 +50,8 @@ fn serve(stream: TcpStream, epoch: std::time::Instant) -> io::Result<()> {
                     };
                     send_into(out, scratch, |buf| conn.accept(&accept, buf))?;
                 }
-                Event::Text(chunk) => {
-                    // A code point that straddled two reads comes first, by value.
-                    if !chunk.prefix().is_empty() {
-                        let prefix = chunk.prefix().as_bytes();
-                        send_into(out, scratch, |buf| {
-                            conn.send_fragment(MessageKind::Text, prefix, false, buf)
-                        })?;
-                    }
-                    let text = chunk.text().as_bytes();
-                    let last = chunk.is_last();
-                    send_into(out, scratch, |buf| {
-                        conn.send_fragment(MessageKind::Text, text, last, buf)
-                    })?;
-                }
-                Event::Binary(chunk) => {
-                    send_into(out, scratch, |buf| {
-                        conn.send_fragment(MessageKind::Binary, chunk.data, chunk.is_last, buf)
-                    })?;
-                }
                 // Pongs to pings and the Close echo are automatic.
-                _ => {}
+                other => echo_chunk(conn, out, scratch, &other)?,
             }
             Ok(Flow::Continue)
         })?;

@@ -23,7 +23,12 @@ fn echo_with_per_event_drain(wire: &mut [u8]) -> Vec<u8> {
         let Some(event) = received.event else { break };
         if let Event::Text(chunk) = event {
             let n = server
-                .send_fragment(MessageKind::Text, chunk.text().as_bytes(), chunk.is_last(), &mut out)
+                .send_fragment(
+                    MessageKind::Text,
+                    chunk.text().as_bytes(),
+                    chunk.is_last(),
+                    &mut out,
+                )
                 .unwrap();
             written.extend_from_slice(&out[..n]);
         }
@@ -37,11 +42,17 @@ fn echo_with_per_event_drain(wire: &mut [u8]) -> Vec<u8> {
 fn autobahn_2_10_ten_pings_in_one_read_each_get_their_pong() {
     let mut wire = Vec::new();
     for i in 0..10 {
-        wire.extend(frame(Role::Client, true, 0x9, format!("payload-{i}").as_bytes()));
+        wire.extend(frame(
+            Role::Client,
+            true,
+            0x9,
+            format!("payload-{i}").as_bytes(),
+        ));
     }
     let written = echo_with_per_event_drain(&mut wire);
-    let want: Vec<u8> =
-        (0..10).flat_map(|i| frame(Role::Server, true, 0xa, format!("payload-{i}").as_bytes())).collect();
+    let want: Vec<u8> = (0..10)
+        .flat_map(|i| frame(Role::Server, true, 0xa, format!("payload-{i}").as_bytes()))
+        .collect();
     assert_eq!(written, want);
 }
 

@@ -7,6 +7,7 @@
 //! Run with `cargo test --features _fuzzing`.
 #![cfg(feature = "_fuzzing")]
 
+mod common;
 mod model;
 
 use proptest::prelude::*;
@@ -57,27 +58,13 @@ fn corruption() -> impl Strategy<Value = Corruption> {
 
 /// One frame as `role`'s peer sends it (clients mask with a key from `seed`).
 fn frame(to: Role, fin: bool, opcode: u8, payload: &[u8], seed: u8) -> Vec<u8> {
-    let mut out = vec![(u8::from(fin) << 7) | opcode];
-    let mask_bit = if to == Role::Server { 0x80 } else { 0 };
-    match payload.len() {
-        n @ 0..=125 => out.push(mask_bit | n as u8),
-        n @ 126..=0xffff => {
-            out.push(mask_bit | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(mask_bit | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    if to == Role::Server {
-        let key = [seed, seed.wrapping_mul(3), 0xa5, seed ^ 0x5a];
-        out.extend_from_slice(&key);
-        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    let from = if to == Role::Server {
+        Role::Client
     } else {
-        out.extend_from_slice(payload);
-    }
-    out
+        Role::Server
+    };
+    let key = [seed, seed.wrapping_mul(3), 0xa5, seed ^ 0x5a];
+    common::frame_with_key(from, fin, opcode, payload, key)
 }
 
 fn fragments(to: Role, opcode: u8, payload: &[u8], cuts: &[usize], seed: u8) -> Vec<u8> {

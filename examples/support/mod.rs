@@ -238,6 +238,36 @@ pub fn send_into(
     }
 }
 
+/// Echoes a text or binary chunk as the next fragment of the same message, so messages
+/// of any size stream through; other events are ignored (pongs and the Close echo are the
+/// engine's). A code point that straddled two reads comes first, by value.
+pub fn echo_chunk<M: MaskSource>(
+    conn: &mut Connection<M>,
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+    event: &Event<'_>,
+) -> io::Result<()> {
+    use wsmachine::MessageKind;
+    match event {
+        Event::Text(chunk) => {
+            let prefix = chunk.prefix().as_bytes();
+            if !prefix.is_empty() {
+                send_into(out, scratch, |buf| {
+                    conn.send_fragment(MessageKind::Text, prefix, false, buf)
+                })?;
+            }
+            let (text, last) = (chunk.text().as_bytes(), chunk.is_last());
+            send_into(out, scratch, |buf| {
+                conn.send_fragment(MessageKind::Text, text, last, buf)
+            })
+        }
+        Event::Binary(chunk) => send_into(out, scratch, |buf| {
+            conn.send_fragment(MessageKind::Binary, chunk.data, chunk.is_last, buf)
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Splits `ws://host:port/path` into (`host:port`, `/path`).
 pub fn parse_url(url: &str) -> Option<(&str, &str)> {
     let rest = url.strip_prefix("ws://")?;

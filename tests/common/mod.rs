@@ -167,6 +167,11 @@ pub fn server(config: Config) -> Connection<NoMask> {
 
 /// A client frame (masked with `test_mask`) or server frame (unmasked).
 pub fn frame(from: Role, fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    frame_with_key(from, fin, opcode, payload, test_mask().0)
+}
+
+/// A frame as `from` sends it: clients mask with `key`, servers never mask.
+pub fn frame_with_key(from: Role, fin: bool, opcode: u8, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
     let mut out = vec![(u8::from(fin) << 7) | opcode];
     let mask_bit = if from.is_client() { 0x80 } else { 0 };
     match payload.len() {
@@ -181,7 +186,6 @@ pub fn frame(from: Role, fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
         }
     }
     if from.is_client() {
-        let key = test_mask().0;
         out.extend_from_slice(&key);
         out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
     } else {
