@@ -168,7 +168,16 @@ fn roundtrip_inner(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
                     MessageKind::Binary
                 };
                 let payload: Vec<u8> = match kind {
-                    MessageKind::Text => String::arbitrary(u)?.into_bytes(),
+                    MessageKind::Text => {
+                        // Cut at a code point boundary: a text message is whole UTF-8.
+                        let mut text = String::arbitrary(u)?;
+                        let mut cut = text.len().min(1000);
+                        while !text.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        text.truncate(cut);
+                        text.into_bytes()
+                    }
                     MessageKind::Binary => Vec::arbitrary(u)?,
                 };
                 let payload = &payload[..payload.len().min(1000)];
