@@ -27,8 +27,6 @@ use core::time::Duration;
 /// | `close_timeout` | 10 s | connection dropped (1006) |
 /// | `keepalive` | off | a ping is sent when the peer is quiet this long |
 /// | `pong_timeout` | 20 s | connection dropped (1006) |
-// Casts in the const builders are range-checked just before them.
-#[allow(clippy::cast_possible_truncation)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -53,6 +51,8 @@ pub const MAX_HEADERS: usize = 64;
 /// A disabled timer.
 const OFF: u32 = u32::MAX;
 
+// The const builders narrow with `as` (no `try_from` in const fn) right after range checks.
+#[allow(clippy::cast_possible_truncation)]
 impl Config {
     /// The defaults listed in the table above.
     pub const fn new() -> Self {
@@ -196,6 +196,7 @@ impl Config {
 }
 
 /// Whole milliseconds, saturating just below `OFF`; `None` is `OFF`.
+#[allow(clippy::cast_possible_truncation)] // checked against `OFF` first
 const fn millis(duration: Option<Duration>) -> u32 {
     match duration {
         None => OFF,

@@ -1,13 +1,18 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
+// The receive path must be provably panic-free (see tests/nostd-check): no unwrap, expect,
+// panic or unchecked indexing in library code, and wire lengths never silently truncated.
 #![cfg_attr(
     not(test),
     deny(
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::panic,
-        clippy::indexing_slicing
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation,
+        clippy::std_instead_of_core,
+        clippy::alloc_instead_of_core
     )
 )]
 

@@ -255,7 +255,8 @@ impl<M: MaskSource> Connection<M> {
                 return Ok((used, None));
             }
             crate::copy_bytes(dst, src);
-            receiver.header_len += take as u8;
+            // At most 14: the stash never holds more than one header.
+            receiver.header_len = u8::try_from(have + take).unwrap_or(u8::MAX);
             used += take;
         }
     }

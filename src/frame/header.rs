@@ -154,10 +154,13 @@ impl FrameHeader {
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
         let mut at = 2;
         match self.payload_len {
-            short @ 0..=125 => bytes[1] = mask_bit | short as u8,
+            short @ 0..=125 => bytes[1] = mask_bit | u8::try_from(short).unwrap_or(0),
             medium @ 126..=0xffff => {
                 bytes[1] = mask_bit | 126;
-                crate::copy_bytes(&mut bytes[2..4], &(medium as u16).to_be_bytes());
+                crate::copy_bytes(
+                    &mut bytes[2..4],
+                    &u16::try_from(medium).unwrap_or(0).to_be_bytes(),
+                );
                 at = 4;
             }
             long => {
