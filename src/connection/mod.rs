@@ -387,6 +387,10 @@ impl<M: MaskSource> Connection<M> {
     }
 
     fn on_liveness(&mut self, now: Instant) {
+        // Perf: without keepalive no pong deadline is ever armed; skip the timer writes.
+        if self.config.keepalive().is_none() {
+            return;
+        }
         self.timers.set(Timer::Pong, None);
         if self.phase.sends_frames() {
             self.arm_keepalive(now);
