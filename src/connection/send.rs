@@ -84,10 +84,11 @@ impl<M: MaskSource> Connection<M> {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        if self.sender.message.is_some() && self.phase.sends_frames() {
-            return Err(Error::Usage(Misuse::MessageInProgress));
+        match self.data_opcode(kind)? {
+            // A whole message cannot go inside an unfinished fragmented one.
+            Opcode::Continuation => Err(Error::Usage(Misuse::MessageInProgress)),
+            opcode => self.write_frame(opcode, true, payload, out),
         }
-        self.send_fragment(kind, payload, true, out)
     }
 
     /// Sends one fragment of a message: the first call picks `kind`, later ones continue

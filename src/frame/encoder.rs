@@ -27,23 +27,27 @@ pub(crate) fn encode_frame(
     mask: Option<&mut dyn FnMut() -> MaskKey>,
     out: &mut [u8],
 ) -> Result<usize, Error> {
+    if mask.is_none()
+        && let Ok(len7 @ 0..=125) = u8::try_from(payload.len())
+    {
+        // Fast path, unmasked frames with a 7-bit length (every small server message): two
+        // header bytes written in place, then one copy; no header struct, no staging buffer.
+        let required = 2 + payload.len();
+        let Some((head, body)) = out
+            .get_mut(..required)
+            .and_then(<[u8]>::split_first_chunk_mut::<2>)
+        else {
+            return Err(Error::BufferTooSmall { required });
+        };
+        *head = [u8::from(fin) << 7 | opcode.as_u8(), len7];
+        copy_short(payload, body);
+        return Ok(required);
+    }
     let required = frame_len(payload.len(), mask.is_some());
     let Some(out) = out.get_mut(..required) else {
         return Err(Error::BufferTooSmall { required });
     };
     let key = mask.map(|next| next());
-    if key.is_none() {
-        // Fast path, unmasked frames with a 7-bit length (every small server message): two
-        // header bytes written in place, then one copy; no header struct, no staging buffer.
-        if let (Ok(len7 @ 0..=125), Some((head, body))) = (
-            u8::try_from(payload.len()),
-            out.split_first_chunk_mut::<2>(),
-        ) {
-            *head = [u8::from(fin) << 7 | opcode.as_u8(), len7];
-            copy_short(payload, body);
-            return Ok(required);
-        }
-    }
     let header = FrameHeader {
         fin,
         rsv: 0,
