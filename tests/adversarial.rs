@@ -858,3 +858,59 @@ fn eof_in_the_middle_of_a_frame_reports_1006() {
         assert_eq!((closed.code, closed.clean), (CloseCode::Abnormal, false));
     }
 }
+
+#[test]
+fn request_target_of_64_kib_gets_431_at_the_head_limit() {
+    // ADV-B3 proposes 414; the 8 KiB head limit answers first, with 431, before the target
+    // is ever parsed (documented choice: one limit for the whole head).
+    let target = format!("/{}", "a".repeat(64 * 1024));
+    let request = REQUEST.replacen("/chat", &target, 1);
+    let (events, wire) = feed(&mut server(Config::new()), request.as_bytes(), &[0], None);
+    assert_eq!(
+        events,
+        [Ev::Error(Error::Handshake(HandshakeFailure::HeadTooLarge))]
+    );
+    assert!(wire.starts_with(b"HTTP/1.1 431 "));
+}
+
+#[test]
+fn unclosed_quoted_extension_parameter_of_64_kib_is_rejected_in_linear_time() {
+    // ADV-B15 (CVE-2020-7662 class): with a head limit large enough to parse it, the
+    // malformed list is refused with 400 after one linear pass.
+    let value = format!("a; b=\"{}", "\\c".repeat(32 * 1024));
+    let request = REQUEST.replacen(
+        "\r\n\r\n",
+        &format!("\r\nSec-WebSocket-Extensions: {value}\r\n\r\n"),
+        1,
+    );
+    let config = Config::new().with_max_head_len(128 * 1024);
+    let (events, wire) = feed(&mut server(config), request.as_bytes(), &[4096], None);
+    assert_eq!(
+        events,
+        [Ev::Error(Error::Handshake(
+            HandshakeFailure::InvalidHeaderValue
+        ))]
+    );
+    assert!(wire.starts_with(b"HTTP/1.1 400 "));
+}
+
+#[test]
+fn origin_is_exposed_for_the_application_to_refuse_with_403() {
+    // ADV-B16: Origin policy belongs to the application; the engine hands it over and sends
+    // whatever status the application picks. A repeated Origin is a 400.
+    let request = REQUEST.replacen("\r\n\r\n", "\r\nOrigin: https://evil.example\r\n\r\n", 1);
+    let mut server = server(Config::new());
+    let mut buf = request.into_bytes();
+    let received = server.receive(Instant::ZERO, &mut buf).unwrap();
+    let Some(Event::UpgradeRequest(req)) = received.event else {
+        panic!("no request")
+    };
+    assert_eq!(req.origin(), Some("https://evil.example"));
+    let mut out = [0u8; 256];
+    let n = server
+        .reject(&wsmachine::Reject::new(403), &mut out)
+        .unwrap();
+    assert!(out[..n].starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
+    let twice = REQUEST.replacen("\r\n\r\n", "\r\nOrigin: a\r\nOrigin: b\r\n\r\n", 1);
+    rejects(twice.as_bytes(), HandshakeFailure::DuplicateHeader, 400);
+}
