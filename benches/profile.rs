@@ -7,7 +7,7 @@
 //! ```
 //! `w1` and `w6a` handle 100,000 messages (divide `decode_w1` / `encode_w6a` by that);
 //! `w7` runs 10,000 handshakes (`handshake_w7`).
-#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(missing_docs)] // a bench target: its `main` needs no docs
 
 use std::hint::black_box;
 use std::mem;

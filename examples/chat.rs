@@ -13,15 +13,6 @@
 //! - Malformed JSON, unknown types and binary messages close with 1008, messages over
 //!   16 KiB with 1009 (invalid UTF-8 gets 1007 from the engine). Idle peers are pinged
 //!   every 15 s and dropped 10 s after an unanswered ping.
-// std programs: panicking on a broken test or demo setup is the idiom here.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::std_instead_of_core,
-    clippy::cast_possible_truncation
-)]
 
 mod tokio_support;
 

@@ -3,15 +3,6 @@
 //!
 //! `cargo run --example tokio_client -- ws://127.0.0.1:9002/`
 //! (or just `127.0.0.1:9002`).
-// std programs: panicking on a broken test or demo setup is the idiom here.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::std_instead_of_core,
-    clippy::cast_possible_truncation
-)]
 
 mod tokio_support;
 

@@ -6,15 +6,6 @@
 //! Echoes every text and binary message chunk by chunk as it arrives, so messages of any
 //! size stream through a 16 KiB buffer. Idle peers get a ping every 30 s and are dropped if
 //! no pong comes back within 20 s.
-// std programs: panicking on a broken test or demo setup is the idiom here.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::std_instead_of_core,
-    clippy::cast_possible_truncation
-)]
 
 mod tokio_support;
 

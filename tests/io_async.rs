@@ -1,15 +1,6 @@
 //! The async `embedded-io-async` adapter: a client socket and a server socket joined on
 //! one thread (`embassy_futures`), through an in-memory pipe that can hand out one byte
 //! per read.
-// std programs: panicking on a broken test or demo setup is the idiom here.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::std_instead_of_core,
-    clippy::cast_possible_truncation
-)]
 
 use core::cell::RefCell;
 use core::future::poll_fn;

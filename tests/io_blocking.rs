@@ -1,14 +1,5 @@
 //! The blocking `embedded-io` adapter: a client socket and a server socket on two threads,
 //! joined by an in-memory pipe that can hand out one byte per read.
-// std programs: panicking on a broken test or demo setup is the idiom here.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::std_instead_of_core,
-    clippy::cast_possible_truncation
-)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
