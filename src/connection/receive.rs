@@ -175,14 +175,11 @@ impl<M: MaskSource> Connection<M> {
                 // the validator and the application read bytes the unmasking left in L1.
                 take = take.min(TEXT_BLOCK_LEN);
             }
-            if take == 0 && frame.remaining > 0 {
-                return Ok(Received {
-                    consumed,
-                    event: None,
-                });
-            }
             // `take <= buf.len()` always; the checked split keeps the panic path out of the binary.
-            let Some((chunk, rest)) = mem::take(&mut buf).split_at_mut_checked(take) else {
+            let split = mem::take(&mut buf).split_at_mut_checked(take);
+            let (Some((chunk, rest)), false) = (split, take == 0 && frame.remaining > 0) else {
+                // Out of bytes mid-frame: the frame waits in the receiver for the next call.
+                self.receiver.frame = current;
                 return Ok(Received {
                     consumed,
                     event: None,
@@ -309,7 +306,6 @@ impl<M: MaskSource> Connection<M> {
             remaining: header.payload_len,
             masker: header.mask.map(Masker::new),
         };
-        receiver.frame = Some(frame);
         Ok(frame)
     }
 
