@@ -59,7 +59,8 @@ fn handshake_w7(request: &mut [u8], out: &mut [u8]) -> usize {
     let mut conn = Connection::server(Config::new(), NOW);
     let received = conn.receive(NOW, request).unwrap();
     assert!(matches!(received.event, Some(Event::UpgradeRequest(_))));
-    conn.accept(&wsmachine::Accept::new(), out).unwrap()
+    conn.accept(Instant::ZERO, &wsmachine::Accept::new(), out)
+        .unwrap()
 }
 
 fn main() {

@@ -527,7 +527,7 @@ fn w7(c: &mut Criterion) {
         };
         assert_eq!(received.consumed, 558);
         black_box(req.path());
-        conn.accept(&Accept::new(), out).unwrap()
+        conn.accept(Instant::ZERO, &Accept::new(), out).unwrap()
     };
     let mut out = [0u8; 256];
     let n = handshake(&mut request, &mut out);

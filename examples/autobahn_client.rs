@@ -61,7 +61,9 @@ fn run_with(host: &str, path: &str, mode: &mut Mode) -> io::Result<()> {
     let mut socket = Socket::new(conn, stream, epoch);
     let request = ClientRequest::new(host, path, key);
     let (out, scratch) = (&mut socket.out, &mut socket.frame);
-    send_into(out, scratch, |buf| socket.conn.connect(&request, buf))?;
+    send_into(out, scratch, |buf| {
+        socket.conn.connect(support::now(epoch), &request, buf)
+    })?;
     socket.flush()?;
     loop {
         let ended = socket.pump(|conn, out, scratch, event| {

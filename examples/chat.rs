@@ -197,7 +197,9 @@ async fn websocket(
         let processed = ws.process(|conn, out, event| {
             match &event {
                 Event::UpgradeRequest(request) if request.path() == "/ws" => {
-                    return queue(out, |buf| conn.accept(&Accept::new(), buf));
+                    return queue(out, |buf| {
+                        conn.accept(tokio_support::now(epoch), &Accept::new(), buf)
+                    });
                 }
                 Event::UpgradeRequest(_) => {
                     return queue(out, |buf| conn.reject(&Reject::new(404), buf));
@@ -224,7 +226,9 @@ async fn websocket(
             };
             if let Some(code) = close {
                 let conn = &mut ws.conn;
-                let _ = queue(&mut ws.out, |buf| conn.close(code, "", buf));
+                let _ = queue(&mut ws.out, |buf| {
+                    conn.close(tokio_support::now(epoch), code, "", buf)
+                });
             }
         }
         // Gone from the room the moment the connection stops being open.

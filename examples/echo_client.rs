@@ -49,7 +49,9 @@ impl Client {
         let subprotocols = ["chat"];
         let request = ClientRequest::new(host, path, key).with_subprotocols(&subprotocols);
         let (out, scratch) = (&mut socket.out, &mut socket.frame);
-        send_into(out, scratch, |buf| socket.conn.connect(&request, buf))?;
+        send_into(out, scratch, |buf| {
+            socket.conn.connect(support::now(epoch), &request, buf)
+        })?;
         socket.flush()?;
         Ok(Self {
             socket,
@@ -267,7 +269,8 @@ fn main() -> ExitCode {
     })();
     step("ping answered by a pong with the same payload", ping);
     let close = (|| {
-        client.send(|c, o| c.close(CloseCode::Normal, "scenario done", o))?;
+        let now = client.socket.now();
+        client.send(|c, o| c.close(now, CloseCode::Normal, "scenario done", o))?;
         match client.next()? {
             Incoming::Close(1000, _) => Ok(()),
             other => Err(io::Error::other(format!(

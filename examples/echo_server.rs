@@ -48,7 +48,7 @@ fn serve(stream: TcpStream, epoch: std::time::Instant) -> io::Result<()> {
                     } else {
                         Accept::new()
                     };
-                    send_into(out, scratch, |buf| conn.accept(&accept, buf))?;
+                    send_into(out, scratch, |buf| conn.accept(now, &accept, buf))?;
                 }
                 // Pongs to pings and the Close echo are automatic.
                 other => echo_chunk(conn, out, scratch, &other)?,

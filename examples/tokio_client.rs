@@ -55,7 +55,10 @@ async fn run(target: &str) -> io::Result<()> {
     );
     let mut ws = Ws::new(conn, stream, epoch);
     let request = ClientRequest::new(authority, "/", key).with_subprotocols(&["chat"]);
-    queue(&mut ws.out, |buf| ws.conn.connect(&request, buf)).map_err(io::Error::other)?;
+    queue(&mut ws.out, |buf| {
+        ws.conn.connect(tokio_support::now(epoch), &request, buf)
+    })
+    .map_err(io::Error::other)?;
     ws.flush().await?;
 
     let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
@@ -87,7 +90,7 @@ async fn run(target: &str) -> io::Result<()> {
                 None => {
                     let conn = &mut ws.conn;
                     queue(&mut ws.out, |buf| {
-                        conn.close(CloseCode::Normal, "done", buf)
+                        conn.close(tokio_support::now(epoch), CloseCode::Normal, "done", buf)
                     })
                     .map_err(io::Error::other)?;
                     closing = true;

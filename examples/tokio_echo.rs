@@ -51,7 +51,9 @@ async fn serve(stream: TcpStream, epoch: std::time::Instant) -> io::Result<()> {
                 } else {
                     Accept::new()
                 };
-                queue(out, |buf| conn.accept(&accept, buf))
+                queue(out, |buf| {
+                    conn.accept(tokio_support::now(epoch), &accept, buf)
+                })
             }
             Event::Text(chunk) => {
                 // A code point that straddled two reads comes first, by value.

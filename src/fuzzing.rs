@@ -245,7 +245,9 @@ fn roundtrip_inner(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     }
     let closing = u.arbitrary()?;
     if closing {
-        let n = sender.close(CloseCode(4000), "bye", &mut out).unwrap();
+        let n = sender
+            .close(Instant::ZERO, CloseCode(4000), "bye", &mut out)
+            .unwrap();
         wire.extend_from_slice(&out[..n]);
         expected.push(Item::Close(4000, "bye".to_string()));
     }
@@ -443,7 +445,7 @@ fn run<M: MaskSource>(conn: &mut Connection<M>, stream: &[u8], sizes: &[usize]) 
                     buf.drain(..consumed);
                     if is_request {
                         let mut out = [0u8; 1024];
-                        let n = conn.accept(&Accept::new(), &mut out).unwrap();
+                        let n = conn.accept(now, &Accept::new(), &mut out).unwrap();
                         wire.extend_from_slice(&out[..n]);
                     }
                     drain(conn, &mut wire);
@@ -540,7 +542,7 @@ fn client() -> Connection<impl MaskSource> {
     let mut conn = Connection::client(Config::new(), counter_mask(), Instant::ZERO);
     let mut out = [0u8; 512];
     let request = ClientRequest::new("localhost:9001", "/chat", KEY).with_subprotocols(&["chat"]);
-    conn.connect(&request, &mut out).unwrap();
+    conn.connect(Instant::ZERO, &request, &mut out).unwrap();
     conn
 }
 
@@ -572,7 +574,9 @@ fn server_head(data: &[u8], sizes: &[usize]) -> HeadVerdict {
             consumed,
         );
         let mut out = [0u8; 1024];
-        let n = conn.accept(&Accept::new(), &mut out).unwrap();
+        let n = conn
+            .accept(Instant::ZERO, &Accept::new(), &mut out)
+            .unwrap();
         let line = format!(
             "Sec-WebSocket-Accept: {}\r\n",
             crate::accept_key(key).as_str()

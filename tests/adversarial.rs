@@ -736,7 +736,9 @@ fn peer_that_sends_close_and_never_closes_tcp_hits_the_close_timeout() {
 fn peer_that_never_answers_our_close_times_out_with_1006() {
     let mut conn = upgraded(Role::Server, Config::new());
     let mut out = [0u8; 64];
-    let _ = conn.close(CloseCode::Normal, "", &mut out).unwrap();
+    let _ = conn
+        .close(Instant::ZERO, CloseCode::Normal, "", &mut out)
+        .unwrap();
     let deadline = conn.poll_timeout().expect("a close deadline");
     let closed = conn.handle_timeout(deadline).expect("timed out");
     assert_eq!((closed.code, closed.clean), (CloseCode::Abnormal, false));
@@ -832,9 +834,13 @@ fn fragments_each_under_the_frame_limit_but_over_the_message_limit_get_1009_at_t
 fn simultaneous_close_ends_both_sides_without_a_third_close() {
     let (mut client, mut server) = open_pair(Config::new(), &[], &wsmachine::Accept::new());
     let mut out = [0u8; 64];
-    let n = client.close(CloseCode::Normal, "c", &mut out).unwrap();
+    let n = client
+        .close(Instant::ZERO, CloseCode::Normal, "c", &mut out)
+        .unwrap();
     let from_client = out[..n].to_vec();
-    let n = server.close(CloseCode::GoingAway, "s", &mut out).unwrap();
+    let n = server
+        .close(Instant::ZERO, CloseCode::GoingAway, "s", &mut out)
+        .unwrap();
     let from_server = out[..n].to_vec();
     // Each receives the other's Close as the answer to its own.
     let (events, wire) = feed(&mut server, &from_client, &[0], None);

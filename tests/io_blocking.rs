@@ -273,3 +273,16 @@ fn eof_ends_the_connection_with_1006() {
     assert_eq!(closed.code, CloseCode::Abnormal);
     assert!(!closed.clean);
 }
+
+#[test]
+fn close_arms_its_deadline_from_the_socket_clock() {
+    let (client_end, _server_end) = pipe(1024);
+    let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
+    let config = Config::new().with_close_timeout(Some(std::time::Duration::from_secs(10)));
+    let conn = Connection::upgraded(config, wsmachine::Role::Client, masks, Instant::ZERO);
+    // The socket's clock says 60 s, the engine's last input was at 0.
+    let late = || Instant::from_millis(60_000);
+    let mut ws = Socket::new(conn, client_end, late, &mut rx, &mut tx);
+    ws.close(CloseCode::Normal, "").unwrap();
+    assert_eq!(ws.poll_timeout(), Some(Instant::from_millis(70_000)));
+}

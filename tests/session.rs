@@ -86,7 +86,9 @@ fn text_binary_and_fragments_flow_both_ways() {
 #[test]
 fn client_initiated_close_completes_and_server_closes_transport() {
     let (mut client, mut server) = open_pair(Config::new(), &[], &Accept::new());
-    let wire = send(&mut client, |c, o| c.close(CloseCode::Normal, "bye", o));
+    let wire = send(&mut client, |c, o| {
+        c.close(wsmachine::Instant::ZERO, CloseCode::Normal, "bye", o)
+    });
     assert_eq!(client.state(), State::Closing);
     let (events, echo) = feed(&mut server, &wire, &[0], None);
     assert_eq!(events, [Ev::Close(1000, "bye".into())]);
@@ -106,7 +108,7 @@ fn client_initiated_close_completes_and_server_closes_transport() {
 fn server_initiated_close_signals_transport_close_after_reply() {
     let (mut client, mut server) = open_pair(Config::new(), &[], &Accept::new());
     let wire = send(&mut server, |s, o| {
-        s.close(CloseCode::GoingAway, "restart", o)
+        s.close(wsmachine::Instant::ZERO, CloseCode::GoingAway, "restart", o)
     });
     let (events, echo) = feed(&mut client, &wire, &[0], None);
     assert_eq!(events, [Ev::Close(1001, "restart".into())]);

@@ -16,7 +16,9 @@ fn server_await_request_to_await_decision_to_open() {
     let received = server.receive(NOW, &mut request).unwrap();
     assert!(matches!(received.event, Some(Event::UpgradeRequest(_))));
     assert_eq!(server.state(), State::Connecting, "awaiting the decision");
-    server.accept(&Accept::new(), &mut [0; 512]).unwrap();
+    server
+        .accept(Instant::ZERO, &Accept::new(), &mut [0; 512])
+        .unwrap();
     assert_eq!(server.state(), State::Open);
 }
 
@@ -38,7 +40,9 @@ fn client_idle_to_await_response_to_open() {
     let mut client = wsmachine::Connection::client(Config::new(), test_mask as TestMask, NOW);
     assert_eq!(client.state(), State::Connecting);
     let request = wsmachine::ClientRequest::new("h", "/", KEY);
-    let n = client.connect(&request, &mut [0; 512]).unwrap();
+    let n = client
+        .connect(Instant::ZERO, &request, &mut [0; 512])
+        .unwrap();
     assert!(n > 0);
     assert_eq!(client.state(), State::Connecting);
     let (_, request) = self::client(Config::new(), &[]);
@@ -57,7 +61,9 @@ fn upgraded_starts_open() {
 #[test]
 fn open_close_sent_then_peer_close_to_closed() {
     let mut server = upgraded(Role::Server, Config::new());
-    server.close(CloseCode::Normal, "", &mut [0; 64]).unwrap();
+    server
+        .close(Instant::ZERO, CloseCode::Normal, "", &mut [0; 64])
+        .unwrap();
     assert_eq!(server.state(), State::Closing);
     let mut reply = frame(
         Role::Client,

@@ -35,29 +35,29 @@ fn usage_errors_change_nothing() {
         Err(Error::Usage(Misuse::ControlPayloadTooLong))
     );
     assert_eq!(
-        client.close(CloseCode::NoStatus, "", &mut out),
+        client.close(Instant::ZERO, CloseCode::NoStatus, "", &mut out),
         Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode::NoStatus)))
     );
     assert_eq!(
-        client.close(CloseCode::Abnormal, "", &mut out),
+        client.close(Instant::ZERO, CloseCode::Abnormal, "", &mut out),
         Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode::Abnormal)))
     );
     assert_eq!(
-        client.close(CloseCode::TlsHandshake, "", &mut out),
+        client.close(Instant::ZERO, CloseCode::TlsHandshake, "", &mut out),
         Err(Error::Usage(Misuse::InvalidCloseCode(
             CloseCode::TlsHandshake
         )))
     );
     assert_eq!(
-        client.close(CloseCode(999), "", &mut out),
+        client.close(Instant::ZERO, CloseCode(999), "", &mut out),
         Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode(999))))
     );
     assert_eq!(
-        client.close(CloseCode(5000), "", &mut out),
+        client.close(Instant::ZERO, CloseCode(5000), "", &mut out),
         Err(Error::Usage(Misuse::InvalidCloseCode(CloseCode(5000))))
     );
     assert_eq!(
-        client.close(CloseCode::Normal, &"x".repeat(124), &mut out),
+        client.close(Instant::ZERO, CloseCode::Normal, &"x".repeat(124), &mut out),
         Err(Error::Usage(Misuse::ReasonTooLong))
     );
     assert_eq!(
@@ -86,13 +86,15 @@ fn client_cannot_send_before_the_handshake_completes() {
 fn no_data_after_close_was_sent() {
     let mut server = upgraded(Role::Server, Config::new());
     let mut out = [0u8; 64];
-    server.close(CloseCode::Normal, "", &mut out).unwrap();
+    server
+        .close(Instant::ZERO, CloseCode::Normal, "", &mut out)
+        .unwrap();
     assert_eq!(
         server.send_text("late", &mut out),
         Err(Error::Usage(Misuse::InvalidState(State::Closing)))
     );
     assert_eq!(
-        server.close(CloseCode::Normal, "", &mut out),
+        server.close(Instant::ZERO, CloseCode::Normal, "", &mut out),
         Err(Error::Usage(Misuse::InvalidState(State::Closing)))
     );
 }

@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use wsmachine::{CloseCode, Config, Initiator, Instant, Role, State};
+use wsmachine::{
+    Accept, ClientRequest, CloseCode, Config, Connection, Initiator, Instant, Role, State,
+};
 
 fn at(ms: u64) -> Instant {
     Instant::from_millis(ms)
@@ -65,7 +67,9 @@ fn closing_handshake_times_out_when_the_peer_never_answers() {
     let config = Config::new().with_close_timeout(Some(Duration::from_secs(10)));
     let mut client = upgraded(Role::Client, config);
     let mut out = [0u8; 64];
-    client.close(CloseCode::Normal, "", &mut out).unwrap();
+    client
+        .close(Instant::ZERO, CloseCode::Normal, "", &mut out)
+        .unwrap();
     assert_eq!(client.state(), State::Closing);
     assert_eq!(client.poll_timeout(), Some(at(10_000)));
     let closed = client.handle_timeout(at(10_000)).unwrap();
@@ -78,7 +82,9 @@ fn closing_handshake_times_out_when_the_peer_never_answers() {
 fn client_waits_for_the_server_to_close_tcp_then_gives_up() {
     let mut client = upgraded(Role::Client, Config::new());
     let mut out = [0u8; 64];
-    client.close(CloseCode::Normal, "", &mut out).unwrap();
+    client
+        .close(Instant::ZERO, CloseCode::Normal, "", &mut out)
+        .unwrap();
     let mut echo = frame(
         Role::Server,
         true,
@@ -104,7 +110,7 @@ fn client_waits_for_the_server_to_close_tcp_then_gives_up() {
 #[test]
 fn slow_handshake_times_out() {
     let config = Config::new().with_handshake_timeout(Some(Duration::from_secs(10)));
-    let mut server = wsmachine::Connection::server(config, at(1_000));
+    let mut server = Connection::server(config, at(1_000));
     let mut partial = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
     let received = server.receive(at(2_000), &mut partial).unwrap();
     assert_eq!((received.consumed, received.event), (0, None));
@@ -120,11 +126,13 @@ fn timers_can_be_switched_off() {
         .with_handshake_timeout(None)
         .with_close_timeout(None)
         .with_keepalive(None);
-    let server = wsmachine::Connection::server(config, at(0));
+    let server = Connection::server(config, at(0));
     assert_eq!(server.poll_timeout(), None);
     let mut client = upgraded(Role::Client, config);
     let mut out = [0u8; 64];
-    client.close(CloseCode::Normal, "", &mut out).unwrap();
+    client
+        .close(Instant::ZERO, CloseCode::Normal, "", &mut out)
+        .unwrap();
     assert_eq!(client.poll_timeout(), None);
 }
 
@@ -137,4 +145,77 @@ fn eof_before_close_reports_1006() {
         (CloseCode::Abnormal, false, Initiator::Remote)
     );
     assert!(server.is_closed());
+}
+
+// ---- commands take the time they run at (issue: deadlines armed from the last input) ----
+
+#[test]
+fn close_after_a_long_idle_waits_the_full_close_timeout_from_the_call() {
+    let config = Config::new().with_close_timeout(Some(Duration::from_secs(10)));
+    let mut server = upgraded(Role::Server, config);
+    let mut out = [0u8; 64];
+    // Idle since t = 0 (its last input); the application closes at t = 60 s.
+    server
+        .close(at(60_000), CloseCode::Normal, "", &mut out)
+        .unwrap();
+    assert_eq!(server.poll_timeout(), Some(at(70_000)));
+    assert_eq!(
+        server.handle_timeout(at(60_000)),
+        None,
+        "not dropped at once"
+    );
+    assert_eq!(server.state(), State::Closing);
+    let closed = server.handle_timeout(at(70_000)).unwrap();
+    assert_eq!((closed.code, closed.clean), (CloseCode::Abnormal, false));
+}
+
+#[test]
+fn close_answering_the_peer_runs_the_client_wait_from_the_call() {
+    let mut client = upgraded(Role::Client, Config::new());
+    let mut close = frame(
+        Role::Server,
+        true,
+        0x8,
+        &close_payload(CloseCode::GoingAway, ""),
+    );
+    assert!(client.receive(at(0), &mut close).unwrap().event.is_some());
+    let mut out = [0u8; 64];
+    // The application answers with its own code instead of the automatic echo, later.
+    client
+        .close(at(30_000), CloseCode::Normal, "", &mut out)
+        .unwrap();
+    assert_eq!(client.state(), State::Closed);
+    assert_eq!(client.poll_timeout(), Some(at(40_000)));
+}
+
+#[test]
+fn accept_arms_keepalive_from_the_call_not_from_the_request() {
+    let config = Config::new().with_keepalive(Some(Duration::from_secs(30)));
+    let (_, request) = client(config, &[]);
+    let mut server = server(config);
+    let mut buf = request.clone();
+    assert!(server.receive(at(0), &mut buf).unwrap().event.is_some());
+    let mut out = [0u8; 512];
+    // The application takes 20 s to decide (an authentication round trip, say).
+    server.accept(at(20_000), &Accept::new(), &mut out).unwrap();
+    assert_eq!(server.poll_timeout(), Some(at(50_000)));
+    assert_eq!(server.handle_timeout(at(30_000)), None);
+    let mut wire = Vec::new();
+    drain(&mut server, &mut wire);
+    assert!(
+        wire.is_empty(),
+        "no ping 30 s after the request, only 30 s after accept"
+    );
+}
+
+#[test]
+fn connect_arms_the_handshake_deadline_from_the_call() {
+    let config = Config::new().with_handshake_timeout(Some(Duration::from_secs(10)));
+    let mut client = Connection::client(config, test_mask as TestMask, at(0));
+    let mut out = [0u8; 512];
+    let request = ClientRequest::new("localhost", "/", KEY);
+    client.connect(at(60_000), &request, &mut out).unwrap();
+    assert_eq!(client.poll_timeout(), Some(at(70_000)));
+    assert_eq!(client.handle_timeout(at(60_001)), None);
+    assert_eq!(client.state(), State::Connecting);
 }

@@ -58,14 +58,14 @@ fn a_full_session_allocates_nothing() {
 
         let request =
             ClientRequest::new("localhost", "/chat", Key([3; 16])).with_subprotocols(&["chat"]);
-        let n = client.connect(&request, &mut wire).unwrap();
+        let n = client.connect(now, &request, &mut wire).unwrap();
         let mut start = 0;
         let received = server.receive(now, &mut wire[..n]).unwrap();
         assert!(matches!(received.event, Some(Event::UpgradeRequest(_))));
         start += received.consumed;
         assert_eq!(start, n);
         let n = server
-            .accept(&Accept::new().with_subprotocol("chat"), &mut out)
+            .accept(now, &Accept::new().with_subprotocol("chat"), &mut out)
             .unwrap();
         let received = client.receive(now, &mut out[..n]).unwrap();
         assert!(matches!(received.event, Some(Event::Established(_))));
@@ -91,7 +91,7 @@ fn a_full_session_allocates_nothing() {
             )
             .unwrap();
         len += client
-            .close(CloseCode::Normal, "bye", &mut wire[len..])
+            .close(now, CloseCode::Normal, "bye", &mut wire[len..])
             .unwrap();
         assert_eq!(pump(&mut client, &mut server, &mut wire, len), 5);
         // The server's pong and Close echo go back; the client, having sent Close, reports

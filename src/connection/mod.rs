@@ -303,15 +303,29 @@ impl<M: MaskSource> Connection<M> {
 
     /// Client: writes the upgrade request into `out` and starts waiting for the response.
     ///
+    /// The handshake deadline ([`Config::handshake_timeout`]) runs from `now`, the time of
+    /// this call, not from construction or the last input.
+    ///
     /// # Errors
     /// [`Misuse::InvalidState`] unless the client is idle, [`Misuse::InvalidHeader`] or
     /// [`Misuse::TooManySubprotocols`] for a bad request, [`Error::BufferTooSmall`].
-    pub fn connect(&mut self, request: &ClientRequest<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        request: &ClientRequest<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         if !matches!(self.phase, Phase::ClientIdle) {
             return Err(self.invalid_state());
         }
         let (accept, offered) = request.prepare()?;
         let len = request.write(out)?;
+        self.now = self.now.max(now);
+        let deadline = self
+            .config
+            .handshake_timeout()
+            .map(|t| now.saturating_add(t));
+        self.timers.set(Timer::Handshake, deadline);
         // The control stash is idle until the connection opens: it keeps the offer meanwhile.
         self.receiver.stash_offered(offered);
         self.phase = Phase::ClientAwaitResponse {
@@ -324,15 +338,23 @@ impl<M: MaskSource> Connection<M> {
 
     /// Server: writes the `101 Switching Protocols` response; the connection is open.
     ///
+    /// The keepalive interval runs from `now`, the time of this call.
+    ///
     /// # Errors
     /// [`Misuse::InvalidState`] unless a request awaits an answer, [`Misuse::InvalidHeader`]
     /// for a bad subprotocol or header, [`Error::BufferTooSmall`].
-    pub fn accept(&mut self, accept: &Accept<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    pub fn accept(
+        &mut self,
+        now: Instant,
+        accept: &Accept<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         let Phase::ServerAwaitDecision(key) = &self.phase else {
             return Err(self.invalid_state());
         };
         let len = crate::handshake::server::write_accept(accept, key, out)?;
-        self.open(self.now);
+        self.now = self.now.max(now);
+        self.open(now);
         Ok(len)
     }
 

@@ -193,11 +193,20 @@ impl<M: MaskSource> Connection<M> {
     /// Starts the closing handshake (or answers the peer's Close with this code instead of
     /// the automatic echo, if that is still queued).
     ///
+    /// The wait for the peer's Close ([`Config::close_timeout`](crate::Config::close_timeout))
+    /// runs from `now`, the time of this call.
+    ///
     /// # Errors
     /// [`Misuse::InvalidCloseCode`] for a code not valid on the wire (1005, 1006, 1015, ...),
     /// [`Misuse::ReasonTooLong`] past 123 bytes, [`Misuse::InvalidState`] once a Close was
     /// sent, [`Misuse::FrameInProgress`], [`Error::BufferTooSmall`]. Nothing changes on error.
-    pub fn close(&mut self, code: CloseCode, reason: &str, out: &mut [u8]) -> Result<usize, Error> {
+    pub fn close(
+        &mut self,
+        now: Instant,
+        code: CloseCode,
+        reason: &str,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         if !code.is_valid_on_wire() {
             return Err(Error::Usage(Misuse::InvalidCloseCode(code)));
         }
@@ -213,6 +222,7 @@ impl<M: MaskSource> Connection<M> {
             return Err(Error::Usage(Misuse::FrameInProgress));
         }
         let len = self.write_close(code, reason.as_bytes(), out)?;
+        self.now = self.now.max(now);
         if answering {
             self.sender.pending_close = None;
             self.on_close_echoed();
@@ -220,10 +230,7 @@ impl<M: MaskSource> Connection<M> {
             self.phase = Phase::CloseSent;
             self.timers.set(Timer::Keepalive, None);
             self.timers.set(Timer::Pong, None);
-            let deadline = self
-                .config
-                .close_timeout()
-                .map(|t| self.now.saturating_add(t));
+            let deadline = self.config.close_timeout().map(|t| now.saturating_add(t));
             self.timers.set(Timer::Close, deadline);
             crate::fmt::debug!("close sent: {}", code.0);
         }

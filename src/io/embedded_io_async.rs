@@ -83,14 +83,15 @@ where
         &mut self,
         request: &ClientRequest<'r>,
     ) -> Result<Option<&'r str>, Error<T::Error>> {
-        let len = self.core.conn.connect(request, self.core.tx)?;
+        let now = self.core.now();
+        let len = self.core.conn.connect(now, request, self.core.tx)?;
         self.write_tx(len).await?;
         self.flush().await?;
         let offered = request.subprotocols();
         loop {
             let step = self
                 .core
-                .receive_with(|_, _, event| chosen(offered, &event));
+                .receive_with(|_, _, _, event| chosen(offered, &event));
             match self.settle(step).await? {
                 Some(subprotocol) => return Ok(subprotocol),
                 None => self.fill_or(ended()).await?,
@@ -111,14 +112,14 @@ where
     ) -> Result<(), Error<T::Error>> {
         let mut decide = Some(decide);
         loop {
-            let step = self
-                .core
-                .receive_with(|conn, tx, event| match (&event, decide.take()) {
-                    (Event::UpgradeRequest(request), Some(decide)) => {
-                        Some(answer(conn, tx, request, decide))
-                    }
-                    _ => None,
-                });
+            let step =
+                self.core
+                    .receive_with(|conn, tx, now, event| match (&event, decide.take()) {
+                        (Event::UpgradeRequest(request), Some(decide)) => {
+                            Some(answer(conn, tx, now, request, decide))
+                        }
+                        _ => None,
+                    });
             let Some(step) = self.settle(step).await? else {
                 self.fill_or(ended()).await?;
                 continue;
@@ -231,7 +232,8 @@ where
     /// # Errors
     /// An invalid code or reason, a Close already sent, a transport error.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error<T::Error>> {
-        let len = self.core.conn.close(code, reason, self.core.tx)?;
+        let now = self.core.now();
+        let len = self.core.conn.close(now, code, reason, self.core.tx)?;
         self.write_tx(len).await?;
         self.drain().await
     }

@@ -155,10 +155,11 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
     }
 
     /// Offers the buffered bytes to the engine; on an event, hands it to `f` with the
-    /// connection and `tx` (the event borrows `rx`, so the three are disjoint).
+    /// connection, `tx` and the time of the read (the event borrows `rx`, so the three
+    /// are disjoint).
     pub(crate) fn receive_with<R>(
         &mut self,
-        f: impl FnOnce(&mut Connection<M>, &mut [u8], Event<'_>) -> R,
+        f: impl FnOnce(&mut Connection<M>, &mut [u8], Instant, Event<'_>) -> R,
     ) -> Result<Option<R>, crate::Error> {
         let now = (self.clock)();
         let pending = self.rx.get_mut(self.start..self.end).unwrap_or_default();
@@ -166,7 +167,7 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
         self.start = (self.start + received.consumed).min(self.end);
         Ok(received
             .event
-            .map(|event| f(&mut self.conn, self.tx, event)))
+            .map(|event| f(&mut self.conn, self.tx, now, event)))
     }
 
     /// The free tail of `rx` for the next transport read, after moving pending bytes to
@@ -199,6 +200,11 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
         }
     }
 
+    /// The time now, from the socket's clock.
+    pub(crate) fn now(&mut self) -> Instant {
+        (self.clock)()
+    }
+
     /// Fires the engine's timers if one is due.
     pub(crate) fn tick(&mut self) {
         let now = (self.clock)();
@@ -211,7 +217,7 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
     /// `Some(None)` for an event the adapter does not surface.
     pub(crate) fn next_located(&mut self) -> Result<Option<Option<Located>>, crate::Error> {
         let base = self.rx.as_ptr().addr();
-        let located = self.receive_with(|_, _, event| locate(base, &event))?;
+        let located = self.receive_with(|_, _, _, event| locate(base, &event))?;
         if let Some(Some(Located::Text { is_last, .. } | Located::Binary { is_last, .. })) =
             &located
         {
@@ -264,7 +270,7 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
         assembler: &mut MessageAssembler<'_>,
         skipping: &mut bool,
     ) -> Result<Option<Assembled>, crate::Error> {
-        let step = self.receive_with(|conn, tx, event| {
+        let step = self.receive_with(|conn, tx, now, event| {
             let is_last = match &event {
                 Event::Text(chunk) => chunk.is_last(),
                 Event::Binary(chunk) => chunk.is_last,
@@ -282,7 +288,7 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
                 Ok(None) => Assembled::Nothing,
                 Err(_) => {
                     *skipping = !is_last;
-                    match conn.close(crate::CloseCode::MessageTooBig, "", tx) {
+                    match conn.close(now, crate::CloseCode::MessageTooBig, "", tx) {
                         Ok(close_len) => Assembled::TooLarge { close_len },
                         // Already closing: nothing more to say.
                         Err(_) => Assembled::TooLarge { close_len: 0 },
@@ -306,11 +312,12 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
 pub(crate) fn answer<'x, M: MaskSource>(
     conn: &mut Connection<M>,
     tx: &mut [u8],
+    now: Instant,
     request: &Request<'_>,
     decide: impl FnOnce(&Request<'_>) -> Result<Accept<'x>, Reject<'x>>,
 ) -> Result<(usize, bool), crate::Error> {
     match decide(request) {
-        Ok(accept) => conn.accept(&accept, tx).map(|len| (len, true)),
+        Ok(accept) => conn.accept(now, &accept, tx).map(|len| (len, true)),
         Err(reject) => conn.reject(&reject, tx).map(|len| (len, false)),
     }
 }

@@ -117,7 +117,7 @@ pub fn feed<M: wsmachine::MaskSource>(
                     if is_request {
                         let mut out = [0u8; 1024];
                         let n = conn
-                            .accept(accept.unwrap_or(&Accept::new()), &mut out)
+                            .accept(now, accept.unwrap_or(&Accept::new()), &mut out)
                             .unwrap();
                         wire.extend_from_slice(&out[..n]);
                     }
@@ -157,7 +157,7 @@ pub fn client(config: Config, subprotocols: &[&str]) -> (Connection<TestMask>, V
     let mut out = [0u8; 1024];
     let request =
         ClientRequest::new("localhost:9001", "/chat", KEY).with_subprotocols(subprotocols);
-    let n = conn.connect(&request, &mut out).unwrap();
+    let n = conn.connect(Instant::ZERO, &request, &mut out).unwrap();
     (conn, out[..n].to_vec())
 }
 

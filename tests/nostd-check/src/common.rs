@@ -98,7 +98,7 @@ pub fn drive<M: MaskSource>(conn: &mut Connection<M>, bytes: &mut [u8], step: us
         total += n + usize::from(conn.frame_payload(&mut payload).is_ok());
     }
     total += conn
-        .close(wsmachine::CloseCode::Normal, "bye", &mut out)
+        .close(now(1 << 39), wsmachine::CloseCode::Normal, "bye", &mut out)
         .unwrap_or(0);
     let _ = conn.handle_timeout(now(1 << 40));
     total += conn.poll_timeout().map_or(0, |t| t.as_millis() as usize);
