@@ -28,6 +28,8 @@ mod error;
 mod event;
 mod frame;
 mod handshake;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
 pub mod io;
 mod message;

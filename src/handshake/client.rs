@@ -23,12 +23,12 @@ use crate::event::ControlPayload;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ClientRequest<'a> {
-    host: &'a str,
-    path: &'a str,
-    key: Key,
-    origin: Option<&'a str>,
-    subprotocols: &'a [&'a str],
-    headers: &'a [(&'a str, &'a str)],
+    pub(crate) host: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) key: Key,
+    pub(crate) origin: Option<&'a str>,
+    pub(crate) subprotocols: &'a [&'a str],
+    pub(crate) headers: &'a [(&'a str, &'a str)],
 }
 
 impl<'a> ClientRequest<'a> {
@@ -143,55 +143,101 @@ pub(crate) fn parse_response<'a>(
         Err(httparse::Error::TooManyHeaders) => return Err(HandshakeFailure::TooManyHeaders),
         Ok(httparse::Status::Partial) | Err(_) => return Err(HandshakeFailure::Malformed),
     }
+    let headers = response.headers.iter().map(|h| (h.name, h.value));
+    let subprotocol = check_response(
+        response.version == Some(1),
+        response.code,
+        headers,
+        accept,
+        offered,
+    )?;
+    Ok(Response { head, subprotocol })
+}
+
+/// The §4.1 checks on a tokenized response: the one rule set behind the engine's parser
+/// and `wsmachine::http`. Returns the selected subprotocol.
+pub(crate) fn check_response<'h>(
+    http11: bool,
+    status: Option<u16>,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    accept: &AcceptKey,
+    offered: &[u8],
+) -> Result<Option<&'h str>, HandshakeFailure> {
     // RFC 6455 §4.1 / RFC 9110 §15.2: 101 exists only from HTTP/1.1 on.
-    if response.version != Some(1) {
+    if !http11 {
         return Err(HandshakeFailure::Malformed);
     }
-    match response.code {
+    match status {
         Some(101) => {}
         Some(status) => return Err(HandshakeFailure::Rejected { status }),
         None => return Err(HandshakeFailure::Malformed),
     }
-    let (mut upgrade, mut connection, mut accepts, mut accept_ok) = (false, false, 0u8, false);
-    let mut subprotocol: Option<&'a [u8]> = None;
-    for header in response.headers.iter() {
-        let is = |n: &str| header.name.eq_ignore_ascii_case(n);
-        let value = trim(header.value);
-        if is("upgrade") {
-            upgrade |= has_token(value, "websocket");
-        } else if is("connection") {
-            connection |= has_token(value, "upgrade");
-        } else if is("sec-websocket-accept") {
-            // §11.3.3: at most once; whitespace around the value is ignored.
-            accepts = accepts.saturating_add(1);
-            accept_ok = value == accept.as_bytes();
-        } else if is("sec-websocket-protocol") {
-            // §11.3.4: at most once in a response.
-            if subprotocol.replace(value).is_some() {
-                return Err(HandshakeFailure::DuplicateHeader);
-            }
-        } else if is("sec-websocket-extensions") && !value.is_empty() {
-            // §9.1: we offer no extension, so any accepted one is unoffered.
-            return Err(HandshakeFailure::UnofferedExtension);
-        }
-    }
-    if !upgrade {
+    let seen = SeenResponse::walk(headers)?;
+    if !seen.upgrade {
         return Err(HandshakeFailure::MissingUpgrade);
     }
-    if !connection {
+    if !seen.connection {
         return Err(HandshakeFailure::MissingConnectionUpgrade);
     }
-    if accepts != 1 || !accept_ok {
+    if seen.accepts != 1 || seen.accept != Some(accept.as_bytes().as_slice()) {
         return Err(HandshakeFailure::BadAccept);
     }
-    let subprotocol = match subprotocol {
-        None => None,
-        Some(chosen)
-            if offered.split(|&b| b == b',').any(|o| o == chosen) && !chosen.is_empty() =>
-        {
-            Some(core::str::from_utf8(chosen).map_err(|_| HandshakeFailure::UnofferedSubprotocol)?)
+    seen.subprotocol(offered)
+}
+
+/// What the walk over a response's headers found.
+#[derive(Default)]
+pub(crate) struct SeenResponse<'h> {
+    upgrade: bool,
+    connection: bool,
+    /// How many `Sec-WebSocket-Accept` lines there were, and the last one.
+    pub(crate) accepts: u8,
+    accept: Option<&'h [u8]>,
+    subprotocol: Option<&'h [u8]>,
+}
+
+impl<'h> SeenResponse<'h> {
+    /// Validates every header the handshake reads, stopping at the first bad one.
+    pub(crate) fn walk(
+        headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    ) -> Result<Self, HandshakeFailure> {
+        let mut seen = Self::default();
+        for (name, value) in headers {
+            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            let value = trim(value);
+            if is("upgrade") {
+                seen.upgrade |= has_token(value, "websocket");
+            } else if is("connection") {
+                seen.connection |= has_token(value, "upgrade");
+            } else if is("sec-websocket-accept") {
+                // §11.3.3: at most once; whitespace around the value is ignored.
+                seen.accepts = seen.accepts.saturating_add(1);
+                seen.accept = Some(value);
+            } else if is("sec-websocket-protocol") {
+                // §11.3.4: at most once in a response.
+                if seen.subprotocol.replace(value).is_some() {
+                    return Err(HandshakeFailure::DuplicateHeader);
+                }
+            } else if is("sec-websocket-extensions") && !value.is_empty() {
+                // §9.1: we offer no extension, so any accepted one is unoffered.
+                return Err(HandshakeFailure::UnofferedExtension);
+            }
         }
-        Some(_) => return Err(HandshakeFailure::UnofferedSubprotocol),
-    };
-    Ok(Response { head, subprotocol })
+        Ok(seen)
+    }
+
+    /// The selected subprotocol, which must be one of `offered` (comma-joined).
+    pub(crate) fn subprotocol(&self, offered: &[u8]) -> Result<Option<&'h str>, HandshakeFailure> {
+        match self.subprotocol {
+            None => Ok(None),
+            Some(chosen)
+                if offered.split(|&b| b == b',').any(|o| o == chosen) && !chosen.is_empty() =>
+            {
+                core::str::from_utf8(chosen)
+                    .map(Some)
+                    .map_err(|_| HandshakeFailure::UnofferedSubprotocol)
+            }
+            Some(_) => Err(HandshakeFailure::UnofferedSubprotocol),
+        }
+    }
 }

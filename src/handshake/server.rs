@@ -18,8 +18,8 @@ use crate::error::{Error, HandshakeFailure, Misuse};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Accept<'a> {
-    subprotocol: Option<&'a str>,
-    headers: &'a [(&'a str, &'a str)],
+    pub(crate) subprotocol: Option<&'a str>,
+    pub(crate) headers: &'a [(&'a str, &'a str)],
 }
 
 impl<'a> Accept<'a> {
@@ -96,19 +96,46 @@ pub(crate) fn parse_request(
         Err(httparse::Error::TooManyHeaders) => return Err(HandshakeFailure::TooManyHeaders),
         Ok(httparse::Status::Partial) | Err(_) => return Err(HandshakeFailure::Malformed),
     }
-    // RFC 6455 §4.2.1 item 1: an HTTP/1.1 or higher GET request.
-    if request.method != Some("GET") {
+    let target = request.path.ok_or(HandshakeFailure::Malformed)?;
+    let headers = request.headers.iter().map(|h| (h.name, h.value));
+    let checked = check_request(
+        request.method == Some("GET"),
+        request.version == Some(1),
+        headers,
+    )?;
+    let request = Request {
+        head,
+        target,
+        host: checked.host,
+        origin: checked.origin,
+    };
+    Ok((request, accept_key(checked.key)))
+}
+
+/// What a valid upgrade request carries, borrowed from wherever its headers live.
+pub(crate) struct Checked<'h> {
+    pub(crate) host: &'h str,
+    pub(crate) origin: Option<&'h str>,
+    /// The `Sec-WebSocket-Key` value as sent (base64 text).
+    pub(crate) key: &'h [u8],
+}
+
+/// The RFC 6455 §4.2.1 checks after the request line has been tokenized, in the order the
+/// RFC lists them: the one rule set behind the engine's parser and `wsmachine::http`.
+pub(crate) fn check_request<'h>(
+    get: bool,
+    http11: bool,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+) -> Result<Checked<'h>, HandshakeFailure> {
+    // Item 1: an HTTP/1.1 or higher GET request.
+    if !get {
         return Err(HandshakeFailure::NotGet);
     }
-    if request.version != Some(1) {
+    if !http11 {
         return Err(HandshakeFailure::NotHttp11);
     }
-    let target = request.path.ok_or(HandshakeFailure::Malformed)?;
-    let mut seen = Seen::default();
-    for header in request.headers.iter() {
-        seen.record(header.name, header.value)?;
-    }
-    // RFC 6455 §4.2.1 items 2–6, in the order the RFC lists them.
+    let seen = Seen::walk(headers)?;
+    // Items 2–6, in the order the RFC lists them.
     let host = seen.host.ok_or(HandshakeFailure::MissingHost)?;
     if !seen.upgrade {
         return Err(HandshakeFailure::MissingUpgrade);
@@ -116,32 +143,26 @@ pub(crate) fn parse_request(
     if !seen.connection_upgrade {
         return Err(HandshakeFailure::MissingConnectionUpgrade);
     }
-    // §4.2.2: an unsupported version gets 426 with the version we speak (§4.4).
-    if seen.versions != 1 || !seen.version_13 {
-        return Err(HandshakeFailure::UnsupportedVersion);
-    }
+    seen.check_version()?;
     // §11.3.1: Sec-WebSocket-Key MUST NOT appear more than once.
     let (1, Some(key)) = (seen.keys, seen.key) else {
         return Err(HandshakeFailure::BadKey);
     };
-    let host = utf8(host)?;
-    let origin = seen.origin.map(utf8).transpose()?;
-    let request = Request {
-        head,
-        target,
-        host,
-        origin,
-    };
-    Ok((request, accept_key(key)))
+    Ok(Checked {
+        host: utf8(host)?,
+        origin: seen.origin.map(utf8).transpose()?,
+        key,
+    })
 }
 
 /// What the header walk found; one pass, no header looked up twice.
 #[derive(Default)]
-struct Seen<'h> {
-    host: Option<&'h [u8]>,
-    origin: Option<&'h [u8]>,
+pub(crate) struct Seen<'h> {
+    pub(crate) host: Option<&'h [u8]>,
+    pub(crate) origin: Option<&'h [u8]>,
     key: Option<&'h [u8]>,
-    keys: u8,
+    /// How many `Sec-WebSocket-Key` lines there were.
+    pub(crate) keys: u8,
     versions: u8,
     version_13: bool,
     upgrade: bool,
@@ -149,6 +170,25 @@ struct Seen<'h> {
 }
 
 impl<'h> Seen<'h> {
+    /// Validates every header the handshake reads, stopping at the first bad one.
+    pub(crate) fn walk(
+        headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    ) -> Result<Self, HandshakeFailure> {
+        let mut seen = Self::default();
+        for (name, value) in headers {
+            seen.record(name, value)?;
+        }
+        Ok(seen)
+    }
+
+    /// §4.2.2: an unsupported version gets 426 with the version we speak (§4.4).
+    pub(crate) const fn check_version(&self) -> Result<(), HandshakeFailure> {
+        if self.versions != 1 || !self.version_13 {
+            return Err(HandshakeFailure::UnsupportedVersion);
+        }
+        Ok(())
+    }
+
     fn record(&mut self, name: &str, value: &'h [u8]) -> Result<(), HandshakeFailure> {
         let value = trim(value);
         let is = |n: &str| name.eq_ignore_ascii_case(n);
@@ -192,7 +232,7 @@ fn set_once<'h>(slot: &mut Option<&'h [u8]>, value: &'h [u8]) -> Result<(), Hand
     }
 }
 
-fn utf8(value: &[u8]) -> Result<&str, HandshakeFailure> {
+pub(crate) fn utf8(value: &[u8]) -> Result<&str, HandshakeFailure> {
     core::str::from_utf8(value).map_err(|_| HandshakeFailure::InvalidHeaderValue)
 }
 
