@@ -101,7 +101,10 @@ impl<'a> UpgradeRequest<'a> {
     ///
     /// # Errors
     /// As [`from_request`](Self::from_request).
-    pub fn from_parts(parts: &'a request::Parts, config: &Config) -> Result<Self, HandshakeFailure> {
+    pub fn from_parts(
+        parts: &'a request::Parts,
+        config: &Config,
+    ) -> Result<Self, HandshakeFailure> {
         Self::check(
             &parts.method,
             parts.version,
@@ -349,24 +352,27 @@ impl<'a> ConnectRequest<'a> {
 /// [`Error::http_status`] (400 for a failure only clients see), `Sec-WebSocket-Version: 13`
 /// with a 426, `Connection: close` and `Content-Length: 0`.
 pub fn error_response(failure: HandshakeFailure) -> Response<()> {
-    let mut response = connect_error_response(failure);
-    // Cannot fail: the map holds two entries.
-    let _ = response
-        .headers_mut()
-        .try_insert(CONNECTION, HeaderValue::from_static("close"));
-    response
+    failure_response(failure, true)
 }
 
 /// [`error_response`] for an extended CONNECT stream: the same status and headers but
 /// `Connection`, which HTTP/2 forbids (RFC 9113 §8.2.2).
 pub fn connect_error_response(failure: HandshakeFailure) -> Response<()> {
+    failure_response(failure, false)
+}
+
+fn failure_response(failure: HandshakeFailure, http1: bool) -> Response<()> {
     let status = Error::Handshake(failure).http_status().unwrap_or(400);
     let mut response = Response::new(());
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     let headers = response.headers_mut();
+    // None of these can fail: the map holds at most three entries.
     if status == 426 {
         // RFC 6455 §4.4: list the versions we support.
         let _ = headers.try_insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+    }
+    if http1 {
+        let _ = headers.try_insert(CONNECTION, HeaderValue::from_static("close"));
     }
     let _ = headers.try_insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
     response
@@ -389,7 +395,11 @@ pub fn client_request(request: &ClientRequest<'_>) -> Result<Request<()>, Error>
     insert(headers, UPGRADE, "websocket")?;
     insert(headers, CONNECTION, "Upgrade")?;
     let key = request.key.encode();
-    insert(headers, SEC_WEBSOCKET_KEY, utf8(&key).map_err(|_| invalid())?)?;
+    insert(
+        headers,
+        SEC_WEBSOCKET_KEY,
+        utf8(&key).map_err(|_| invalid())?,
+    )?;
     put_client_headers(headers, request)?;
     Ok(http)
 }
@@ -529,12 +539,18 @@ fn put_client_headers(headers: &mut HeaderMap, request: &ClientRequest<'_>) -> R
         let mut len = 0;
         for piece in core::iter::once(*first).chain(protocols.flat_map(|p| [", ", p])) {
             let end = len + piece.len();
-            let slot = joined.get_mut(len..end).ok_or(Error::Usage(Misuse::TooManySubprotocols))?;
+            let slot = joined
+                .get_mut(len..end)
+                .ok_or(Error::Usage(Misuse::TooManySubprotocols))?;
             crate::copy_bytes(slot, piece.as_bytes());
             len = end;
         }
         let value = joined.get(..len).unwrap_or_default();
-        insert(headers, SEC_WEBSOCKET_PROTOCOL, utf8(value).map_err(|_| invalid())?)?;
+        insert(
+            headers,
+            SEC_WEBSOCKET_PROTOCOL,
+            utf8(value).map_err(|_| invalid())?,
+        )?;
     }
     put_extra(headers, request.headers)
 }
@@ -558,4 +574,3 @@ fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) -> Result<(), 
 const fn invalid() -> Error {
     Error::Usage(Misuse::InvalidHeader)
 }
-
