@@ -24,7 +24,13 @@ fn connect(uri: &str) -> http::request::Builder {
 #[test]
 fn extended_connect_statuses() {
     let ws = Some("websocket");
-    let cases: Vec<(&str, http::Request<()>, Option<&str>, Result<(), u16>)> = vec![
+    type Case = (
+        &'static str,
+        http::Request<()>,
+        Option<&'static str>,
+        Result<(), u16>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "good",
             connect("https://example.com/chat").body(()).unwrap(),
