@@ -182,6 +182,12 @@ impl<'a> UpgradeRequest<'a> {
         self.headers
     }
 
+    /// An [`Accept`] selecting the first subprotocol the client offered (in its order of
+    /// preference) that is in `supported`, or none; add headers with `with_headers`.
+    pub fn negotiate(&self, supported: &[&str]) -> Accept<'a> {
+        negotiate(self.subprotocols(), supported)
+    }
+
     /// The `101 Switching Protocols` response, with the headers the engine writes in the
     /// same order: `Upgrade`, `Connection`, `Sec-WebSocket-Accept`, then
     /// `Sec-WebSocket-Protocol` if one is chosen, then `accept`'s extra headers.
@@ -332,6 +338,12 @@ impl<'a> ConnectRequest<'a> {
     /// All request headers.
     pub const fn headers(&self) -> &'a HeaderMap {
         self.headers
+    }
+
+    /// An [`Accept`] selecting the first subprotocol the client offered (in its order of
+    /// preference) that is in `supported`, or none; add headers with `with_headers`.
+    pub fn negotiate(&self, supported: &[&str]) -> Accept<'a> {
+        negotiate(self.subprotocols(), supported)
     }
 
     /// The `200` response (RFC 8441 §5): `Sec-WebSocket-Protocol` if one is chosen, then
@@ -503,6 +515,12 @@ fn list_items<'a>(
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .filter(|item| !item.is_empty())
+}
+
+fn negotiate<'a>(mut offered: impl Iterator<Item = &'a str>, supported: &[&str]) -> Accept<'a> {
+    offered
+        .find(|o| supported.contains(o))
+        .map_or(Accept::new(), |chosen| Accept::new().with_subprotocol(chosen))
 }
 
 /// The engine's checks on an `Accept`, plus the one it leaves to the application: the
