@@ -1,4 +1,4 @@
-//! The opening handshake on the [`http`](::http) crate's types, for HTTP stacks that parse
+//! The opening handshake on the `http` crate's types, for HTTP stacks that parse
 //! HTTP themselves and hand over the upgraded stream (hyper, axum, h2).
 //!
 //! The checks are the engine's own (one rule set, see `handshake/server.rs`), so a request
