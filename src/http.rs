@@ -520,7 +520,9 @@ fn list_items<'a>(
 fn negotiate<'a>(mut offered: impl Iterator<Item = &'a str>, supported: &[&str]) -> Accept<'a> {
     offered
         .find(|o| supported.contains(o))
-        .map_or(Accept::new(), |chosen| Accept::new().with_subprotocol(chosen))
+        .map_or(Accept::new(), |chosen| {
+            Accept::new().with_subprotocol(chosen)
+        })
 }
 
 /// The engine's checks on an `Accept`, plus the one it leaves to the application: the
@@ -577,14 +579,15 @@ fn put_client_headers(headers: &mut HeaderMap, request: &ClientRequest<'_>) -> R
 fn put_extra(headers: &mut HeaderMap, extra: &[(&str, &str)]) -> Result<(), Error> {
     for (name, value) in extra {
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
-        let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+        let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| invalid())?;
         headers.try_append(name, value).map_err(|_| invalid())?;
     }
     Ok(())
 }
 
 fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) -> Result<(), Error> {
-    let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+    // from_bytes, not from_str: obs-text is a valid field value, as the engine allows.
+    let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| invalid())?;
     headers.try_insert(name, value).map_err(|_| invalid())?;
     Ok(())
 }

@@ -184,7 +184,10 @@ fn parse_response(bytes: &[u8]) -> (u16, Vec<(String, String)>) {
 
 fn http_headers(map: &http::HeaderMap) -> Vec<(String, String)> {
     map.iter()
-        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .map(|(n, v)| {
+            let value = String::from_utf8(v.as_bytes().to_vec()).unwrap();
+            (n.as_str().to_owned(), value)
+        })
         .collect()
 }
 
@@ -273,7 +276,7 @@ fn the_101_with_subprotocol_and_extra_headers_matches_the_engine() {
             ("sec-websocket-protocol", "superchat"),
             ("set-cookie", "a=b"),
             ("set-cookie", "c=d"),
-            ("x-served-by", "t"),
+            ("x-served-by", "café"),
         ]
         .map(|(n, v)| (n.to_owned(), v.to_owned()))
     );

@@ -109,5 +109,8 @@ async fn a_client_that_does_not_trust_the_certificate_gets_no_websocket() {
     let name = ServerName::try_from("localhost").unwrap();
     let error = other.connector.connect(name, tcp).await.unwrap_err();
     assert!(error.to_string().contains("certificate"), "{error}");
-    assert!(server.await.unwrap(), "the server saw the handshake fail too");
+    assert!(
+        server.await.unwrap(),
+        "the server saw the handshake fail too"
+    );
 }
