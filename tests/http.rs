@@ -259,7 +259,7 @@ fn the_101_with_subprotocol_and_extra_headers_matches_the_engine() {
     let cookies = [
         ("Set-Cookie", "a=b"),
         ("Set-Cookie", "c=d"),
-        ("X-Served-By", "t"),
+        ("X-Served-By", "café"),
     ];
     let accept = Accept::new()
         .with_subprotocol("superchat")
