@@ -587,3 +587,70 @@ async fn hyper_answers_the_table_with_the_engines_statuses() {
         assert_eq!((status.0, wire), (engine_status, engine_headers), "{name}");
     }
 }
+
+// ---- random requests: one rule set, so never a different status ----
+
+/// Header lines, good and bad, that a random request picks from.
+const POOL: &[&str] = &[
+    "Host: example.com",
+    "Host: other.example",
+    "host: \u{e9}t\u{e9}.example",
+    "Upgrade: websocket",
+    "upgrade: WebSocket, h2c",
+    "Upgrade: h2c",
+    "Connection: Upgrade",
+    "connection: keep-alive, upgrade",
+    "Connection: keep-alive",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "sec-websocket-key: AAAAAAAAAAAAAAAAAAAAAA==",
+    "Sec-WebSocket-Key: short",
+    "Sec-WebSocket-Version: 13",
+    "sec-websocket-version: 8",
+    "Sec-WebSocket-Version: 13, 8",
+    "Origin: https://example.com",
+    "Sec-WebSocket-Protocol: chat, superchat",
+    "Sec-WebSocket-Protocol: a,,b",
+    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits",
+    "Sec-WebSocket-Extensions: x; y=\"z",
+    "Content-Length: 0",
+    "Content-Length: 7",
+    "Transfer-Encoding: chunked",
+    "Cookie: a=b",
+    "X-Anything: caf\u{e9}",
+];
+
+static STATUSES: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+#[test]
+fn random_requests_reach_every_status() {
+    random_requests_get_the_same_status_and_response();
+    let seen = STATUSES.lock().unwrap().clone();
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), [101, 400, 405, 426]);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+    #[test]
+    fn random_requests_get_the_same_status_and_response(
+        method in proptest::sample::select(vec!["GET", "GET", "GET", "POST", "HEAD"]),
+        version in proptest::sample::select(vec!["HTTP/1.1", "HTTP/1.1", "HTTP/1.0"]),
+        keep in proptest::array::uniform5(proptest::bool::weighted(0.85)),
+        picks in proptest::collection::vec(0..POOL.len(), 0..6),
+        rotate in 0..12usize,
+    ) {
+        // Mostly the good request, with some lines dropped and some from the pool added.
+        let mut headers: Vec<&str> = GOOD.iter().zip(keep).filter(|(_, k)| *k).map(|(h, _)| *h).collect();
+        headers.extend(picks.iter().map(|&i| POOL[i]));
+        let by = rotate % (headers.len() + 1);
+        headers.rotate_left(by);
+        let head = head(&format!("{method} /p?q {version}"), &headers);
+        let (status, response, failure) = engine(&head, &Accept::new());
+        let (http_status, http_response, http_failure) = via_http(&head, &Accept::new());
+        // Between headers of different names, HeaderMap order stands in for wire order:
+        // the failure reported may differ, never the status or the response.
+        proptest::prop_assert_eq!((status, &response), (http_status, &http_response));
+        proptest::prop_assert_eq!(failure.is_some(), http_failure.is_some());
+        STATUSES.lock().unwrap().insert(status);
+    }
+}
