@@ -1,0 +1,88 @@
+//! Both roles through hyper: a hyper client upgrades with `wsmachine::http::client_request`
+//! and `validate_response`, a hyper server with `UpgradeRequest`; the tokio driver runs the
+//! upgraded streams on both sides (`WebSocket::from_upgraded`).
+
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use wsmachine::http::{UpgradeRequest, client_request, error_response, validate_response};
+use wsmachine::tokio::{Message, Options, WebSocket};
+use wsmachine::{ClientRequest, CloseCode, Config, Error, HandshakeFailure, Key, Role};
+
+/// A hyper server echoing on `/ws` (subprotocol `chat`), as examples/hyper.rs does.
+async fn server() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let service = service_fn(|request: http::Request<Incoming>| async move {
+                let response = match UpgradeRequest::from_request(&request, &Config::new()) {
+                    Ok(ws) => ws.accept(&ws.negotiate(&["chat"])).unwrap(),
+                    Err(failure) => return Ok(error_response(failure).map(|()| String::new())),
+                };
+                tokio::spawn(async move {
+                    let io = TokioIo::new(hyper::upgrade::on(request).await.unwrap());
+                    let mut ws = WebSocket::from_upgraded(io, Role::Server, Options::new());
+                    while let Some(message) = ws.recv().await {
+                        if let m @ (Message::Text(_) | Message::Binary(_)) = message.unwrap() {
+                            ws.send(m).await.unwrap();
+                        }
+                    }
+                });
+                Ok::<_, hyper::Error>(response.map(|()| String::new()))
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), service);
+            tokio::spawn(conn.with_upgrades());
+        }
+    });
+    addr
+}
+
+/// Sends `request` with a hyper client on a fresh connection; returns the response.
+async fn send(addr: std::net::SocketAddr, request: http::Request<()>) -> http::Response<Incoming> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .unwrap();
+    tokio::spawn(conn.with_upgrades());
+    sender.send_request(request.map(|()| String::new())).await.unwrap()
+}
+
+#[tokio::test]
+async fn hyper_client_and_server_both_on_wsmachine_http() {
+    let addr = server().await;
+    let host = addr.to_string();
+    let protocols = ["v2", "chat"];
+    let ws_request = ClientRequest::new(&host, "/ws", Key(*b"0123456789abcdef"))
+        .with_subprotocols(&protocols);
+    let response = send(addr, client_request(&ws_request).unwrap()).await;
+    assert_eq!(validate_response(&response, &ws_request), Ok(Some("chat")));
+    let io = TokioIo::new(hyper::upgrade::on(response).await.unwrap());
+    let mut ws = WebSocket::from_upgraded(io, Role::Client, Options::new());
+    for message in [Message::Text("hi".into()), Message::Binary(vec![7; 70_000].into())] {
+        ws.send(message.clone()).await.unwrap();
+        assert_eq!(ws.recv().await.unwrap().unwrap(), message);
+    }
+    ws.close(CloseCode::Normal, "done").await.unwrap();
+    while let Some(message) = ws.recv().await {
+        assert!(matches!(message.unwrap(), Message::Close(_)));
+    }
+    assert!(ws.closed().unwrap().clean);
+}
+
+#[tokio::test]
+async fn a_bad_request_from_a_hyper_client_gets_the_engines_426() {
+    let addr = server().await;
+    let host = addr.to_string();
+    let ws_request = ClientRequest::new(&host, "/ws", Key([9; 16]));
+    let mut request = client_request(&ws_request).unwrap();
+    request.headers_mut().remove("sec-websocket-version");
+    let response = send(addr, request).await;
+    assert_eq!(response.headers()["sec-websocket-version"], "13");
+    assert_eq!(
+        validate_response(&response, &ws_request),
+        Err(Error::Handshake(HandshakeFailure::Rejected { status: 426 }))
+    );
+}
