@@ -26,26 +26,31 @@
 //! ```
 //! use wsmachine::{Accept, Config, http::UpgradeRequest};
 //!
-//! let request = http::Request::get("/chat?room=1")
-//!     .header("host", "example.com")
-//!     .header("upgrade", "websocket")
-//!     .header("connection", "Upgrade")
-//!     .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-//!     .header("sec-websocket-version", "13")
-//!     .header("sec-websocket-protocol", "chat, superchat")
-//!     .body(())
-//!     .unwrap();
-//! let upgrade = UpgradeRequest::from_request(&request, &Config::new()).unwrap();
+//! let request = |version: &str| {
+//!     http::Request::get("/chat?room=1")
+//!         .header("host", "example.com")
+//!         .header("upgrade", "websocket")
+//!         .header("connection", "Upgrade")
+//!         .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+//!         .header("sec-websocket-version", version)
+//!         .header("sec-websocket-protocol", "chat, superchat")
+//!         .body(())
+//!         .unwrap()
+//! };
+//! let good = request("13");
+//! let upgrade = UpgradeRequest::from_request(&good, &Config::new()).unwrap();
 //! assert_eq!((upgrade.path(), upgrade.query()), ("/chat", Some("room=1")));
-//! let response = upgrade.accept(&Accept::new().with_subprotocol("chat")).unwrap();
+//! let response = upgrade.accept(&upgrade.negotiate(&["chat"])).unwrap();
 //! assert_eq!(response.status(), 101);
 //! assert_eq!(response.headers()["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+//! assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
 //!
-//! // A request without the version gets the engine's 426.
-//! let bad = http::Request::get("/").header("host", "a").body(()).unwrap();
-//! let failure = UpgradeRequest::from_request(&bad, &Config::new()).unwrap_err();
+//! // Another version gets the engine's 426, naming the one it speaks.
+//! let old = request("8");
+//! let failure = UpgradeRequest::from_request(&old, &Config::new()).unwrap_err();
 //! let response = wsmachine::http::error_response(failure);
-//! assert_eq!(response.status(), 400); // no Upgrade header comes first
+//! assert_eq!(response.status(), 426);
+//! assert_eq!(response.headers()["sec-websocket-version"], "13");
 //! ```
 
 use ::http::header::{CONNECTION, CONTENT_LENGTH, HOST, ORIGIN, UPGRADE};
