@@ -229,8 +229,9 @@ pub struct ConnectRequest<'a> {
 
 impl<'a> ConnectRequest<'a> {
     /// Validates an extended CONNECT request. `protocol` is its `:protocol` pseudo-header,
-    /// which the `http` crate does not model: with h2 or hyper, pass
-    /// `request.extensions().get::<h2::ext::Protocol>().map(|p| p.as_str())`.
+    /// which the `http` crate does not model: pass
+    /// `request.extensions().get::<h2::ext::Protocol>().map(|p| p.as_str())` with h2,
+    /// the same with `hyper::ext::Protocol` with hyper.
     ///
     /// Checked, in this order: method `CONNECT` (else 405), HTTP/2 or HTTP/3 (else 400),
     /// each header as in [`UpgradeRequest`] (400), `:authority` or `Host` present (400),
@@ -449,8 +450,9 @@ pub fn validate_response<'r, B>(
 /// offered subprotocols, origin and extra headers.
 ///
 /// The `:protocol = websocket` pseudo-header is the HTTP/2 library's extension, which the
-/// caller adds: `h2::ext::Protocol::from_static("websocket")` in `extensions_mut()` (h2
-/// or hyper), after the server's SETTINGS enabled extended CONNECT.
+/// caller adds to `extensions_mut()`: `h2::ext::Protocol::from_static("websocket")` with
+/// h2 (once the server's SETTINGS enabled extended CONNECT), `hyper::ext::Protocol` with
+/// hyper.
 ///
 /// # Errors
 /// As [`client_request`].

@@ -1,11 +1,17 @@
 //! Both roles through hyper: a hyper client upgrades with `wsmachine::http::client_request`
 //! and `validate_response`, a hyper server with `UpgradeRequest`; the tokio driver runs the
-//! upgraded streams on both sides (`WebSocket::from_upgraded`).
+//! upgraded streams on both sides (`WebSocket::from_upgraded`). Then RFC 8441 the same way
+//! over hyper's HTTP/2.
 
+use http::uri::Scheme;
 use hyper::body::Incoming;
+use hyper::ext::Protocol;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use wsmachine::http::{UpgradeRequest, client_request, error_response, validate_response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use wsmachine::http::{
+    ConnectRequest, UpgradeRequest, client_request, connect_error_response, connect_request,
+    error_response, validate_connect_response, validate_response,
+};
 use wsmachine::tokio::{Message, Options, WebSocket};
 use wsmachine::{ClientRequest, CloseCode, Config, Error, HandshakeFailure, Key, Role};
 
@@ -47,7 +53,10 @@ async fn send(addr: std::net::SocketAddr, request: http::Request<()>) -> http::R
         .await
         .unwrap();
     tokio::spawn(conn.with_upgrades());
-    sender.send_request(request.map(|()| String::new())).await.unwrap()
+    sender
+        .send_request(request.map(|()| String::new()))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -55,13 +64,16 @@ async fn hyper_client_and_server_both_on_wsmachine_http() {
     let addr = server().await;
     let host = addr.to_string();
     let protocols = ["v2", "chat"];
-    let ws_request = ClientRequest::new(&host, "/ws", Key(*b"0123456789abcdef"))
-        .with_subprotocols(&protocols);
+    let ws_request =
+        ClientRequest::new(&host, "/ws", Key(*b"0123456789abcdef")).with_subprotocols(&protocols);
     let response = send(addr, client_request(&ws_request).unwrap()).await;
     assert_eq!(validate_response(&response, &ws_request), Ok(Some("chat")));
     let io = TokioIo::new(hyper::upgrade::on(response).await.unwrap());
     let mut ws = WebSocket::from_upgraded(io, Role::Client, Options::new());
-    for message in [Message::Text("hi".into()), Message::Binary(vec![7; 70_000].into())] {
+    for message in [
+        Message::Text("hi".into()),
+        Message::Binary(vec![7; 70_000].into()),
+    ] {
         ws.send(message.clone()).await.unwrap();
         assert_eq!(ws.recv().await.unwrap().unwrap(), message);
     }
@@ -85,4 +97,95 @@ async fn a_bad_request_from_a_hyper_client_gets_the_engines_426() {
         validate_response(&response, &ws_request),
         Err(Error::Handshake(HandshakeFailure::Rejected { status: 426 }))
     );
+}
+
+// ---- RFC 8441 through hyper's HTTP/2 on both sides ----
+
+/// A hyper HTTP/2 server with extended CONNECT: the echo runs on each CONNECT stream.
+async fn h2_server() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let service = service_fn(|request: http::Request<Incoming>| async move {
+                let protocol = request.extensions().get::<Protocol>().map(Protocol::as_str);
+                let response =
+                    match ConnectRequest::from_request(&request, protocol, &Config::new()) {
+                        Ok(ws) => ws.accept(&ws.negotiate(&["chat"])).unwrap(),
+                        Err(failure) => {
+                            return Ok(connect_error_response(failure).map(|()| String::new()));
+                        }
+                    };
+                tokio::spawn(async move {
+                    let io = TokioIo::new(hyper::upgrade::on(request).await.unwrap());
+                    let mut ws = WebSocket::from_upgraded(io, Role::Server, Options::new());
+                    while let Some(message) = ws.recv().await {
+                        if let m @ (Message::Text(_) | Message::Binary(_)) = message.unwrap() {
+                            ws.send(m).await.unwrap();
+                        }
+                    }
+                });
+                Ok::<_, hyper::Error>(response.map(|()| String::new()))
+            });
+            let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                .enable_connect_protocol()
+                .serve_connection(TokioIo::new(tcp), service);
+            tokio::spawn(conn);
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn extended_connect_through_hyper_on_both_sides() {
+    let addr = h2_server().await;
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let host = addr.to_string();
+    let protocols = ["chat"];
+    let mut sockets = Vec::new();
+    for i in 0..3 {
+        let ws_request =
+            ClientRequest::new(&host, "/ws", Key([i; 16])).with_subprotocols(&protocols);
+        let mut request = connect_request(&ws_request, Scheme::HTTP).unwrap();
+        request
+            .extensions_mut()
+            .insert(Protocol::from_static("websocket"));
+        let mut sender = sender.clone();
+        // The first request may go out before the server's SETTINGS enabled extended CONNECT.
+        let response = loop {
+            let attempt = request.clone().map(|()| String::new());
+            match sender.send_request(attempt).await {
+                Ok(response) => break response,
+                Err(e) if e.to_string().contains("connect") => tokio::task::yield_now().await,
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(
+            validate_connect_response(&response, &ws_request),
+            Ok(Some("chat"))
+        );
+        let io = TokioIo::new(hyper::upgrade::on(response).await.unwrap());
+        sockets.push(WebSocket::from_upgraded(io, Role::Client, Options::new()));
+    }
+    // Three WebSockets multiplexed on one TCP connection, interleaved.
+    for round in 0..3 {
+        for (i, ws) in sockets.iter_mut().enumerate() {
+            let message = Message::Text(format!("stream {i} round {round}"));
+            ws.send(message.clone()).await.unwrap();
+            assert_eq!(ws.recv().await.unwrap().unwrap(), message);
+        }
+    }
+    for mut ws in sockets {
+        ws.close(CloseCode::Normal, "done").await.unwrap();
+        while let Some(message) = ws.recv().await {
+            assert!(matches!(message.unwrap(), Message::Close(_)));
+        }
+        assert!(ws.closed().unwrap().clean);
+    }
 }
