@@ -13,6 +13,7 @@
 //!
 //! After any input or command, drain (step 3) before waiting again.
 
+mod offer;
 mod receive;
 mod send;
 mod state;
@@ -214,6 +215,12 @@ impl<M: MaskSource> Connection<M> {
         MAX_ENGINE_TRANSMIT_LEN
     }
 
+    /// Whether a received frame or fragmented message has begun and not ended: at transport
+    /// EOF this means the stream was cut inside a message (report it as truncated).
+    pub const fn receive_in_progress(&self) -> bool {
+        self.receiver.in_progress()
+    }
+
     /// Bytes the head scanner has examined, to show the handshake scan is linear.
     #[doc(hidden)]
     pub fn head_bytes_examined(&self) -> usize {
@@ -254,14 +261,15 @@ impl<M: MaskSource> Connection<M> {
                 consumed: buf.len(),
                 event: None,
             }),
-            Phase::ClientIdle => Err(Error::Usage(Misuse::InvalidState(State::Connecting))),
+            Phase::ClientIdle => Err(Error::Usage(Misuse::NotConnecting)),
             Phase::ServerAwaitDecision(_) => Err(Error::Usage(Misuse::DecisionPending)),
-            Phase::ServerAwaitRequest(_) | Phase::ClientAwaitResponse { .. } => {
-                match self.read_head {
-                    Some(read_head) => read_head(self, now, buf),
-                    None => Err(self.invalid_state()),
-                }
-            }
+            Phase::ServerAwaitRequest(_)
+            | Phase::ClientAwaitResponse { .. }
+            | Phase::ClientRejected { .. } => match self.read_head {
+                Some(read_head) => read_head(self, now, buf),
+                // Unreachable: only `server` and `client` start in these phases, with a reader.
+                None => Err(Error::Usage(Misuse::HandshakeIncomplete)),
+            },
             Phase::Open | Phase::CloseSent => self.receive_frames(now, buf),
         }
     }
@@ -307,7 +315,7 @@ impl<M: MaskSource> Connection<M> {
     /// this call, not from construction or the last input.
     ///
     /// # Errors
-    /// [`Misuse::InvalidState`] unless the client is idle, [`Misuse::InvalidHeader`] or
+    /// [`Misuse::NotIdle`] unless the client is idle, [`Misuse::InvalidHeader`] or
     /// [`Misuse::TooManySubprotocols`] for a bad request, [`Error::BufferTooSmall`].
     pub fn connect(
         &mut self,
@@ -316,7 +324,7 @@ impl<M: MaskSource> Connection<M> {
         out: &mut [u8],
     ) -> Result<usize, Error> {
         if !matches!(self.phase, Phase::ClientIdle) {
-            return Err(self.invalid_state());
+            return Err(Error::Usage(Misuse::NotIdle));
         }
         let (accept, offered) = request.prepare()?;
         let len = request.write(out)?;
@@ -341,8 +349,9 @@ impl<M: MaskSource> Connection<M> {
     /// The keepalive interval runs from `now`, the time of this call.
     ///
     /// # Errors
-    /// [`Misuse::InvalidState`] unless a request awaits an answer, [`Misuse::InvalidHeader`]
-    /// for a bad subprotocol or header, [`Error::BufferTooSmall`].
+    /// [`Misuse::NoRequestPending`] unless a request awaits an answer,
+    /// [`Misuse::SubprotocolNotOffered`] for a subprotocol the client did not offer,
+    /// [`Misuse::InvalidHeader`] for a bad subprotocol or header, [`Error::BufferTooSmall`].
     pub fn accept(
         &mut self,
         now: Instant,
@@ -350,8 +359,14 @@ impl<M: MaskSource> Connection<M> {
         out: &mut [u8],
     ) -> Result<usize, Error> {
         let Phase::ServerAwaitDecision(key) = &self.phase else {
-            return Err(self.invalid_state());
+            return Err(Error::Usage(Misuse::NoRequestPending));
         };
+        // RFC 6455 §4.2.2: the selected subprotocol must be one the client offered.
+        if let Some(chosen) = accept.subprotocol()
+            && !offer::contains(self.receiver.offered(), chosen)
+        {
+            return Err(Error::Usage(Misuse::SubprotocolNotOffered));
+        }
         let len = crate::handshake::server::write_accept(accept, key, out)?;
         self.now = self.now.max(now);
         self.open(now);
@@ -362,11 +377,11 @@ impl<M: MaskSource> Connection<M> {
     /// after writing it).
     ///
     /// # Errors
-    /// [`Misuse::InvalidState`] unless a request awaits an answer, [`Misuse::InvalidStatus`]
+    /// [`Misuse::NoRequestPending`] unless a request awaits an answer, [`Misuse::InvalidStatus`]
     /// outside 400–599, [`Misuse::InvalidHeader`], [`Error::BufferTooSmall`].
     pub fn reject(&mut self, reject: &Reject<'_>, out: &mut [u8]) -> Result<usize, Error> {
         if !matches!(self.phase, Phase::ServerAwaitDecision(_)) {
-            return Err(self.invalid_state());
+            return Err(Error::Usage(Misuse::NoRequestPending));
         }
         let len = crate::handshake::server::write_reject(reject, out)?;
         crate::fmt::debug!("server: upgrade request rejected");
@@ -380,8 +395,9 @@ impl<M: MaskSource> Connection<M> {
         Ok(len)
     }
 
-    fn invalid_state(&self) -> Error {
-        Error::Usage(Misuse::InvalidState(self.state()))
+    /// The error for a send or `close` that the phase does not allow.
+    fn not_open(&self) -> Error {
+        Error::Usage(self.phase.send_misuse())
     }
 
     fn finish(&mut self, closed: Closed) {

@@ -2,12 +2,16 @@
 
 use core::mem;
 
+use super::offer::{self, Offer};
 use super::{Closed, Connection, Initiator, Phase};
 use crate::close::{CloseCode, CloseFrame};
 use crate::error::{Error, HandshakeFailure, ProtocolViolation};
 use crate::event::{BinaryChunk, ControlPayload, Event, Received, TextChunk};
-use crate::frame::{Decoded, FrameHeader, MAX_HEADER_LEN, MaskSource, Masker, Opcode};
-use crate::handshake::{client, server};
+use crate::fixed::FixedBuf;
+use crate::frame::{
+    Decoded, FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MAX_HEADER_LEN, MaskSource, Masker, Opcode,
+};
+use crate::handshake::{Rejection, client, rejected_body_len, server};
 use crate::time::Instant;
 use crate::utf8::Utf8Validator;
 
@@ -32,8 +36,9 @@ pub(crate) struct Receiver {
     message_len: u64,
     fragments: u32,
     utf8: Utf8Validator,
-    /// A control payload gathered across reads (the only copy on the receive path).
-    control: ControlPayload,
+    /// A control payload gathered across reads (the only copy on the receive path). During
+    /// the opening handshake, while no frame can arrive, it keeps the subprotocol offer.
+    control: FixedBuf<MAX_CONTROL_PAYLOAD_LEN>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -57,15 +62,25 @@ impl Receiver {
             message_len: 0,
             fragments: 0,
             utf8: Utf8Validator::new(),
-            control: ControlPayload::EMPTY,
+            control: FixedBuf::EMPTY,
         }
     }
 }
 
 impl Receiver {
-    /// Keeps a client's offered subprotocols (comma-joined) until the response arrives.
-    pub(super) fn stash_offered(&mut self, offered: ControlPayload) {
+    /// Keeps the subprotocol offer until the answer to it is checked.
+    pub(super) fn stash_offered(&mut self, offered: Offer) {
         self.control = offered;
+    }
+
+    /// The offer kept by [`stash_offered`](Self::stash_offered).
+    pub(super) const fn offered(&self) -> &Offer {
+        &self.control
+    }
+
+    /// Whether a frame or a fragmented message has begun and not ended.
+    pub(super) const fn in_progress(&self) -> bool {
+        self.header_len > 0 || self.frame.is_some() || self.message.is_some()
     }
 }
 
@@ -83,6 +98,8 @@ impl<M: MaskSource> Connection<M> {
         let head = buf.get(..end).unwrap_or_default();
         match server::parse_request(head, self.config.max_headers()) {
             Ok((request, accept)) => {
+                self.receiver
+                    .stash_offered(offer::remember(|| request.subprotocols()));
                 self.phase = Phase::ServerAwaitDecision(accept);
                 crate::fmt::debug!("server: upgrade request received");
                 Ok(Received {
@@ -100,15 +117,24 @@ impl<M: MaskSource> Connection<M> {
         now: Instant,
         buf: &'a mut [u8],
     ) -> Result<Received<'a>, Error> {
+        if let Phase::ClientRejected {
+            head_end,
+            body_end,
+            status,
+            body_complete,
+        } = self.phase
+        {
+            return self.receive_rejection(buf, head_end, body_end, status, body_complete);
+        }
         let Some(end) = self.find_head_end(buf) else {
             return self.head_incomplete(buf.len());
         };
         let Phase::ClientAwaitResponse { accept, .. } = &self.phase else {
-            return Err(self.invalid_state());
+            return Err(Error::Usage(crate::error::Misuse::NotConnecting));
         };
         let buf: &'a [u8] = buf;
         let head = buf.get(..end).unwrap_or_default();
-        let offered = self.receiver.control.as_bytes();
+        let offered = self.receiver.offered().as_bytes();
         match client::parse_response(head, self.config.max_headers(), accept, offered) {
             Ok(response) => {
                 self.open(now);
@@ -117,8 +143,54 @@ impl<M: MaskSource> Connection<M> {
                     event: Some(Event::Established(response)),
                 })
             }
+            Err(HandshakeFailure::Rejected { status }) => {
+                // Wait for the announced body, as far as `max_head_len` reaches (the
+                // buffer the caller keeps for the head), so any split yields one event.
+                let room = self.config.max_head_len().saturating_sub(end);
+                let (len, body_complete) = match rejected_body_len(head) {
+                    Some(len) => {
+                        let len = usize::try_from(len).unwrap_or(usize::MAX);
+                        (len.min(room), len <= room)
+                    }
+                    None => (0, false),
+                };
+                self.phase = Phase::ClientRejected {
+                    head_end: end,
+                    body_end: end + len,
+                    status,
+                    body_complete,
+                };
+                self.receive_rejection(buf, end, end + len, status, body_complete)
+            }
             Err(failure) => Err(self.fail(Error::Handshake(failure))),
         }
+    }
+
+    /// Client: delivers a refusal once its body is buffered, and fails the connection.
+    fn receive_rejection<'a>(
+        &mut self,
+        buf: &'a [u8],
+        head_end: usize,
+        body_end: usize,
+        status: u16,
+        body_complete: bool,
+    ) -> Result<Received<'a>, Error> {
+        let (Some(head), Some(body)) = (buf.get(..head_end), buf.get(head_end..body_end)) else {
+            return Ok(Received {
+                consumed: 0,
+                event: None,
+            });
+        };
+        self.fail(Error::Handshake(HandshakeFailure::Rejected { status }));
+        Ok(Received {
+            consumed: body_end,
+            event: Some(Event::Rejected(Rejection {
+                head,
+                status,
+                body,
+                body_complete,
+            })),
+        })
     }
 
     fn find_head_end(&mut self, buf: &[u8]) -> Option<usize> {
@@ -268,7 +340,7 @@ impl<M: MaskSource> Connection<M> {
         }
         let receiver = &mut self.receiver;
         let opcode = if header.opcode.is_control() {
-            receiver.control = ControlPayload::EMPTY;
+            receiver.control = FixedBuf::EMPTY;
             header.opcode
         } else {
             let kind = match (header.opcode, receiver.message) {
@@ -362,7 +434,7 @@ impl<M: MaskSource> Connection<M> {
         opcode: Opcode,
         now: Instant,
     ) -> Result<Option<Event<'static>>, Error> {
-        let payload = self.receiver.control;
+        let payload = ControlPayload::from_buf(self.receiver.control);
         let open = matches!(self.phase, Phase::Open);
         match opcode {
             Opcode::Ping if open => {

@@ -63,7 +63,9 @@ impl<M: MaskSource> Connection<M> {
     /// Sends a whole text message as one frame into `out`; returns the bytes written.
     ///
     /// # Errors
-    /// [`Misuse::InvalidState`] unless open, [`Misuse::MessageInProgress`] during a
+    /// [`Misuse::HandshakeIncomplete`], [`Misuse::CloseAlreadySent`],
+    /// [`Misuse::CloseReceived`] or [`Misuse::ConnectionClosed`] unless open (each names
+    /// why not), [`Misuse::MessageInProgress`] during a
     /// fragmented message, [`Misuse::FrameInProgress`] while a zero-copy frame is owed,
     /// [`Error::BufferTooSmall`]. Nothing changes on error.
     pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, Error> {
@@ -198,8 +200,9 @@ impl<M: MaskSource> Connection<M> {
     ///
     /// # Errors
     /// [`Misuse::InvalidCloseCode`] for a code not valid on the wire (1005, 1006, 1015, ...),
-    /// [`Misuse::ReasonTooLong`] past 123 bytes, [`Misuse::InvalidState`] once a Close was
-    /// sent, [`Misuse::FrameInProgress`], [`Error::BufferTooSmall`]. Nothing changes on error.
+    /// [`Misuse::ReasonTooLong`] past 123 bytes, [`Misuse::CloseAlreadySent`] once a Close
+    /// was sent, [`Misuse::HandshakeIncomplete`] before the handshake,
+    /// [`Misuse::ConnectionClosed`] once over, [`Misuse::FrameInProgress`], [`Error::BufferTooSmall`]. Nothing changes on error.
     pub fn close(
         &mut self,
         now: Instant,
@@ -216,7 +219,7 @@ impl<M: MaskSource> Connection<M> {
         let answering =
             matches!(self.phase, Phase::CloseReceived) && self.sender.pending_close.is_some();
         if !self.phase.sends_frames() && !answering {
-            return Err(self.invalid_state());
+            return Err(self.not_open());
         }
         if self.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));
@@ -287,6 +290,36 @@ impl<M: MaskSource> Connection<M> {
         }))
     }
 
+    /// Bytes the engine itself has queued for the peer: the total that draining
+    /// [`poll_transmit`](Self::poll_transmit) will write (0 when nothing is queued; a bare
+    /// "close the transport" signal is 0 bytes too, see
+    /// [`wants_transport_closed`](Self::wants_transport_closed)). While a zero-copy frame is
+    /// owed these bytes wait behind it.
+    pub fn pending_transmit_len(&self) -> usize {
+        let mask = if self.role.is_client() { 4 } else { 0 };
+        let frame = |payload: usize| 2 + mask + payload;
+        let sender = &self.sender;
+        let http = sender
+            .pending_http
+            .map_or(0, |status| match write_error(status, &mut []) {
+                Ok(len) | Err(Error::BufferTooSmall { required: len }) => len,
+                Err(_) => 0,
+            });
+        let pong = sender.pending_pong.map_or(0, |p| frame(p.as_bytes().len()));
+        let ping = if sender.pending_ping { frame(0) } else { 0 };
+        let close = sender.pending_close.map_or(0, |code| match code {
+            CloseCode::NoStatus => frame(0),
+            _ => frame(2),
+        });
+        http + pong + ping + close
+    }
+
+    /// Whether the engine asks for the transport to be closed once the queued bytes are
+    /// written (`poll_transmit` will say so with `close_transport_after`).
+    pub const fn wants_transport_closed(&self) -> bool {
+        self.sender.close_transport
+    }
+
     /// When the engine next needs [`handle_timeout`](Self::handle_timeout), if ever.
     ///
     /// The answer changes after every input and command.
@@ -321,7 +354,7 @@ impl<M: MaskSource> Connection<M> {
 
     fn data_opcode(&self, kind: MessageKind) -> Result<Opcode, Error> {
         if !self.phase.sends_frames() {
-            return Err(self.invalid_state());
+            return Err(self.not_open());
         }
         if self.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));
@@ -343,7 +376,7 @@ impl<M: MaskSource> Connection<M> {
             return Err(Error::Usage(Misuse::ControlPayloadTooLong));
         }
         if !self.phase.sends_frames() {
-            return Err(self.invalid_state());
+            return Err(self.not_open());
         }
         if self.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));

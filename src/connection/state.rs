@@ -14,7 +14,7 @@
 //! Public [`State`] folds these into four: the first three rows are `Connecting`,
 //! `CloseSent` and `CloseReceived` are `Closing`, `Closed` and `Failed` are `Closed`.
 
-use crate::error::Error;
+use crate::error::{Error, Misuse};
 use crate::handshake::AcceptKey;
 use crate::handshake::head::HeadScanner;
 
@@ -67,6 +67,13 @@ pub(crate) enum Phase {
         scanner: HeadScanner,
         accept: AcceptKey,
     },
+    /// A non-101 response head is in; its body (up to `body_end`) is awaited.
+    ClientRejected {
+        head_end: usize,
+        body_end: usize,
+        status: u16,
+        body_complete: bool,
+    },
     Open,
     CloseSent,
     CloseReceived,
@@ -80,7 +87,8 @@ impl Phase {
             Self::ServerAwaitRequest(_)
             | Self::ServerAwaitDecision(_)
             | Self::ClientIdle
-            | Self::ClientAwaitResponse { .. } => State::Connecting,
+            | Self::ClientAwaitResponse { .. }
+            | Self::ClientRejected { .. } => State::Connecting,
             Self::Open => State::Open,
             Self::CloseSent | Self::CloseReceived => State::Closing,
             Self::Closed | Self::Failed(_) => State::Closed,
@@ -90,6 +98,16 @@ impl Phase {
     /// Whether the application may send data and control frames.
     pub(crate) const fn sends_frames(&self) -> bool {
         matches!(self, Self::Open)
+    }
+
+    /// The precondition a send or `close` fails in this phase (when it is not open).
+    pub(crate) const fn send_misuse(&self) -> Misuse {
+        match self {
+            Self::CloseSent => Misuse::CloseAlreadySent,
+            Self::CloseReceived => Misuse::CloseReceived,
+            Self::Closed | Self::Failed(_) => Misuse::ConnectionClosed,
+            _ => Misuse::HandshakeIncomplete,
+        }
     }
 }
 

@@ -79,7 +79,7 @@ where
     /// # Errors
     /// [`Error::Connection`] with [`HandshakeFailure`](crate::HandshakeFailure) when the
     /// server refused or answered wrongly (`Rejected { status }` for a non-101 status),
-    /// or when the transport ended first ([`Misuse::InvalidState`](crate::Misuse)).
+    /// or when the transport ended first ([`Misuse::ConnectionClosed`](crate::Misuse::ConnectionClosed)).
     pub fn connect<'r>(
         &mut self,
         request: &ClientRequest<'r>,
@@ -94,7 +94,8 @@ where
                 .core
                 .receive_with(|_, _, _, event| chosen(offered, &event));
             match self.settle(step)? {
-                Some(subprotocol) => return Ok(subprotocol),
+                Some(Some(outcome)) => return outcome.map_err(Error::Connection),
+                Some(None) => {}
                 None => self.fill_or(ended())?,
             }
         }
@@ -362,6 +363,6 @@ where
 /// The transport ended during the opening handshake.
 fn ended<E>() -> Result<(), Error<E>> {
     Err(Error::Connection(crate::Error::Usage(
-        crate::Misuse::InvalidState(crate::State::Closed),
+        crate::Misuse::ConnectionClosed,
     )))
 }

@@ -78,7 +78,7 @@ where
     /// # Errors
     /// [`Error::Connection`] with [`HandshakeFailure`](crate::HandshakeFailure) when the
     /// server refused or answered wrongly (`Rejected { status }` for a non-101 status),
-    /// or when the transport ended first ([`Misuse::InvalidState`](crate::Misuse)).
+    /// or when the transport ended first ([`Misuse::ConnectionClosed`](crate::Misuse::ConnectionClosed)).
     pub async fn connect<'r>(
         &mut self,
         request: &ClientRequest<'r>,
@@ -93,7 +93,8 @@ where
                 .core
                 .receive_with(|_, _, _, event| chosen(offered, &event));
             match self.settle(step).await? {
-                Some(subprotocol) => return Ok(subprotocol),
+                Some(Some(outcome)) => return outcome.map_err(Error::Connection),
+                Some(None) => {}
                 None => self.fill_or(ended()).await?,
             }
         }
@@ -364,6 +365,6 @@ where
 /// The transport ended during the opening handshake.
 fn ended<E>() -> Result<(), Error<E>> {
     Err(Error::Connection(crate::Error::Usage(
-        crate::Misuse::InvalidState(crate::State::Closed),
+        crate::Misuse::ConnectionClosed,
     )))
 }

@@ -273,7 +273,7 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
         let step = self.receive_with(|conn, tx, now, event| {
             let is_last = match &event {
                 Event::Text(chunk) => chunk.is_last(),
-                Event::Binary(chunk) => chunk.is_last,
+                Event::Binary(chunk) => chunk.is_last(),
                 _ => return (Assembled::Nothing, None),
             };
             if *skipping {
@@ -322,13 +322,23 @@ pub(crate) fn answer<'x, M: MaskSource>(
     }
 }
 
-/// The subprotocol the server chose, as one of `offered` (so it outlives the response).
-pub(crate) fn chosen<'r>(offered: &[&'r str], event: &Event<'_>) -> Option<&'r str> {
-    let Event::Established(response) = event else {
-        return None;
-    };
-    let chosen = response.subprotocol()?;
-    offered.iter().copied().find(|p| *p == chosen)
+/// The handshake's outcome for a client: the subprotocol the server chose, as one of
+/// `offered` (so it outlives the response), or the refusal; `None` for no answer yet.
+pub(crate) fn chosen<'r>(
+    offered: &[&'r str],
+    event: &Event<'_>,
+) -> Option<Result<Option<&'r str>, crate::Error>> {
+    match event {
+        Event::Established(response) => Some(Ok(response
+            .subprotocol()
+            .and_then(|chosen| offered.iter().copied().find(|p| *p == chosen)))),
+        Event::Rejected(rejection) => Some(Err(crate::Error::Handshake(
+            crate::HandshakeFailure::Rejected {
+                status: rejection.status(),
+            },
+        ))),
+        _ => None,
+    }
 }
 
 /// The whole message `read_message` assembled at the front of `buf`.
@@ -349,14 +359,14 @@ fn locate(base: usize, event: &Event<'_>) -> Option<Located> {
     Some(match event {
         Event::Text(chunk) => Located::Text {
             prefix: chunk.utf8.with_text(""),
-            at: at(chunk.text().as_bytes()),
+            at: at(chunk.utf8.borrowed().as_bytes()),
             is_first: chunk.is_first(),
             is_last: chunk.is_last(),
         },
         Event::Binary(chunk) => Located::Binary {
-            at: at(chunk.data),
-            is_first: chunk.is_first,
-            is_last: chunk.is_last,
+            at: at(chunk.as_bytes()),
+            is_first: chunk.is_first(),
+            is_last: chunk.is_last(),
         },
         Event::Ping(p) => Located::Ping(*p),
         Event::Pong(p) => Located::Pong(*p),
