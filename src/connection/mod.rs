@@ -17,6 +17,8 @@ mod offer;
 mod receive;
 mod send;
 mod state;
+#[cfg(test)]
+mod tests;
 mod timer;
 
 pub use state::{Role, State};
@@ -32,7 +34,7 @@ use crate::time::Instant;
 use receive::Receiver;
 use send::Sender;
 use state::Phase;
-use timer::{Timer, Timers};
+use timer::Timers;
 
 /// A WebSocket connection: handshake, framing and closing, for either role.
 ///
@@ -144,8 +146,7 @@ impl<M: MaskSource> Connection<M> {
     /// An already upgraded connection: an HTTP stack did the handshake; framing starts now.
     pub fn upgraded(config: Config, role: Role, mask: M, now: Instant) -> Self {
         let mut this = Self::new(config, role, mask, Phase::Open, now, None);
-        this.timers.set(Timer::Handshake, None);
-        this.arm_keepalive(now);
+        this.open(now);
         this
     }
 
@@ -157,23 +158,20 @@ impl<M: MaskSource> Connection<M> {
         now: Instant,
         read_head: Option<HeadReader<M>>,
     ) -> Self {
-        let mut timers = Timers::default();
-        timers.set(
-            Timer::Handshake,
-            config.handshake_timeout().map(|t| now.saturating_add(t)),
-        );
-        Self {
+        let mut this = Self {
             config,
             role,
             mask,
             phase,
             receiver: Receiver::new(),
             sender: Sender::new(),
-            timers,
+            timers: Timers::default(),
             outcome: None,
             now,
             read_head,
-        }
+        };
+        this.on_start(now);
+        this
     }
 
     // ---- getters ----
@@ -279,17 +277,7 @@ impl<M: MaskSource> Connection<M> {
     /// EOF before the closing handshake is an abnormal closure (1006, RFC 6455 §7.1.5).
     pub fn receive_eof(&mut self, now: Instant) -> Closed {
         self.now = self.now.max(now);
-        let closed = match self.outcome {
-            Some(closed) => closed,
-            None => Closed {
-                code: CloseCode::Abnormal,
-                clean: false,
-                initiator: Initiator::Remote,
-            },
-        };
-        self.finish(closed);
-        self.sender.clear();
-        closed
+        self.on_eof()
     }
 
     /// Fires every deadline due at `now`; returns the outcome if one ended the connection.
@@ -298,13 +286,7 @@ impl<M: MaskSource> Connection<M> {
     /// early is harmless), then drain with `poll_transmit`.
     pub fn handle_timeout(&mut self, now: Instant) -> Option<Closed> {
         self.now = self.now.max(now);
-        let mut ended = None;
-        while let Some(timer) = self.timers.expire(now) {
-            if let Some(closed) = self.on_timer(timer, now) {
-                ended = Some(closed);
-            }
-        }
-        ended
+        self.on_deadlines(now)
     }
 
     // ---- commands ----
@@ -329,18 +311,7 @@ impl<M: MaskSource> Connection<M> {
         let (accept, offered) = request.prepare()?;
         let len = request.write(out)?;
         self.now = self.now.max(now);
-        let deadline = self
-            .config
-            .handshake_timeout()
-            .map(|t| now.saturating_add(t));
-        self.timers.set(Timer::Handshake, deadline);
-        // The control stash is idle until the connection opens: it keeps the offer meanwhile.
-        self.receiver.stash_offered(offered);
-        self.phase = Phase::ClientAwaitResponse {
-            scanner: HeadScanner::new(),
-            accept,
-        };
-        crate::fmt::debug!("client: upgrade request sent");
+        self.on_connect(now, accept, offered);
         Ok(len)
     }
 
@@ -384,85 +355,13 @@ impl<M: MaskSource> Connection<M> {
             return Err(Error::Usage(Misuse::NoRequestPending));
         }
         let len = crate::handshake::server::write_reject(reject, out)?;
-        crate::fmt::debug!("server: upgrade request rejected");
-        self.finish(Closed {
-            code: CloseCode::Abnormal,
-            clean: false,
-            initiator: Initiator::Local,
-        });
-        // Bytes pipelined after the request are never parsed; the transport goes next.
-        self.sender.close_transport = true;
+        self.on_reject_sent();
         Ok(len)
     }
 
     /// The error for a send or `close` that the phase does not allow.
     fn not_open(&self) -> Error {
         Error::Usage(self.phase.send_misuse())
-    }
-
-    fn finish(&mut self, closed: Closed) {
-        self.outcome.get_or_insert(closed);
-        if !matches!(self.phase, Phase::Failed(_)) {
-            self.phase = Phase::Closed;
-        }
-        self.timers = Timers::default();
-        crate::fmt::debug!("closed: code {}, clean {}", closed.code.0, closed.clean);
-    }
-
-    fn open(&mut self, now: Instant) {
-        self.phase = Phase::Open;
-        self.timers.set(Timer::Handshake, None);
-        self.arm_keepalive(now);
-        crate::fmt::debug!("handshake done ({}): open", self.role);
-    }
-
-    fn arm_keepalive(&mut self, now: Instant) {
-        let deadline = self
-            .config
-            .keepalive()
-            .map(|interval| now.saturating_add(interval));
-        self.timers.set(Timer::Keepalive, deadline);
-    }
-
-    fn on_liveness(&mut self, now: Instant) {
-        // Perf: without keepalive no pong deadline is ever armed; skip the timer writes.
-        if self.config.keepalive().is_none() {
-            return;
-        }
-        self.timers.set(Timer::Pong, None);
-        if self.phase.sends_frames() {
-            self.arm_keepalive(now);
-        }
-    }
-
-    fn on_timer(&mut self, timer: Timer, now: Instant) -> Option<Closed> {
-        let dropped = Closed {
-            code: CloseCode::Abnormal,
-            clean: false,
-            initiator: Initiator::Local,
-        };
-        match timer {
-            Timer::Handshake if self.state() == State::Connecting => {}
-            Timer::Keepalive if self.phase.sends_frames() => {
-                self.sender.pending_ping = true;
-                let deadline = now.saturating_add(self.config.pong_timeout());
-                self.timers.set(Timer::Pong, Some(deadline));
-                return None;
-            }
-            Timer::Pong if self.phase.sends_frames() => {}
-            Timer::Close if matches!(self.phase, Phase::CloseSent | Phase::CloseReceived) => {}
-            Timer::Close if matches!(self.phase, Phase::Closed) => {
-                // A client waited long enough for the server's TCP close (§7.1.1).
-                self.sender.close_transport = true;
-                return None;
-            }
-            _ => return None,
-        }
-        crate::fmt::debug!("deadline passed, dropping the connection");
-        self.finish(dropped);
-        self.sender.clear();
-        self.sender.close_transport = true;
-        self.outcome
     }
 }
 

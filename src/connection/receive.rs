@@ -3,8 +3,8 @@
 use core::mem;
 
 use super::offer::{self, Offer};
-use super::{Closed, Connection, Initiator, Phase};
-use crate::close::{CloseCode, CloseFrame};
+use super::{Connection, Phase};
+use crate::close::CloseFrame;
 use crate::error::{Error, HandshakeFailure, ProtocolViolation};
 use crate::event::{BinaryChunk, ControlPayload, Event, Received, TextChunk};
 use crate::fixed::FixedBuf;
@@ -98,10 +98,7 @@ impl<M: MaskSource> Connection<M> {
         let head = buf.get(..end).unwrap_or_default();
         match server::parse_request(head, self.config.max_headers()) {
             Ok((request, accept)) => {
-                self.receiver
-                    .stash_offered(offer::remember(|| request.subprotocols()));
-                self.phase = Phase::ServerAwaitDecision(accept);
-                crate::fmt::debug!("server: upgrade request received");
+                self.on_request(accept, offer::remember(|| request.subprotocols()));
                 Ok(Received {
                     consumed: end,
                     event: Some(Event::UpgradeRequest(request)),
@@ -154,12 +151,7 @@ impl<M: MaskSource> Connection<M> {
                     }
                     None => (0, false),
                 };
-                self.phase = Phase::ClientRejected {
-                    head_end: end,
-                    body_end: end + len,
-                    status,
-                    body_complete,
-                };
+                self.on_rejection_head(end, end + len, status, body_complete);
                 self.receive_rejection(buf, end, end + len, status, body_complete)
             }
             Err(failure) => Err(self.fail(Error::Handshake(failure))),
@@ -438,9 +430,8 @@ impl<M: MaskSource> Connection<M> {
         let open = matches!(self.phase, Phase::Open);
         match opcode {
             Opcode::Ping if open => {
-                // §5.5.3: only the latest unanswered ping needs its pong.
                 if self.config.auto_pong {
-                    self.sender.pending_pong = Some(payload);
+                    self.sender.queue_pong(payload);
                 }
                 Ok(Some(Event::Ping(payload)))
             }
@@ -448,50 +439,10 @@ impl<M: MaskSource> Connection<M> {
             Opcode::Close => {
                 let frame = CloseFrame::parse(payload.as_bytes())
                     .map_err(|v| self.fail(Error::Protocol(v)))?;
-                if open {
-                    // §5.5.1: answer with a Close, echoing the code.
-                    self.phase = Phase::CloseReceived;
-                    self.sender.pending_close = Some(frame.code);
-                    self.outcome = Some(Closed {
-                        code: frame.code,
-                        clean: true,
-                        initiator: Initiator::Remote,
-                    });
-                    crate::fmt::debug!("close received: {}", frame.code.0);
-                } else {
-                    self.finish(Closed {
-                        code: frame.code,
-                        clean: true,
-                        initiator: Initiator::Local,
-                    });
-                    self.after_close_exchange(now);
-                }
+                self.on_close_received(frame.code, now);
                 Ok(Some(Event::Close(frame)))
             }
             _ => Ok(None),
         }
-    }
-
-    /// Fails the connection ([§7.1.7](https://www.rfc-editor.org/rfc/rfc6455#section-7.1.7)):
-    /// queue the Close or HTTP error, stop processing input, make the error sticky.
-    pub(super) fn fail(&mut self, error: Error) -> Error {
-        crate::fmt::debug!("failing the connection: {}", error);
-        let code = error.close_code().unwrap_or(CloseCode::Abnormal);
-        self.sender.pending_pong = None;
-        self.sender.pending_ping = false;
-        match self.phase {
-            Phase::Open if code.is_valid_on_wire() => self.sender.pending_close = Some(code),
-            Phase::ServerAwaitRequest(_) => self.sender.pending_http = error.http_status(),
-            _ => {}
-        }
-        self.sender.close_transport = true;
-        self.outcome.get_or_insert(Closed {
-            code,
-            clean: false,
-            initiator: Initiator::Remote,
-        });
-        self.phase = Phase::Failed(error);
-        self.timers = super::Timers::default();
-        error
     }
 }
