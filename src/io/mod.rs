@@ -35,13 +35,38 @@
 //! `kind()` is `ErrorKind::TimedOut` makes the socket fire timers and read
 //! again. In async code you can instead race `read_*` against a timer at
 //! [`poll_timeout`](self::embedded_io_async::Socket::poll_timeout) and then call
-//! `handle_timeout`; dropping a `read_*` future is safe while it waits for bytes (it has
-//! changed nothing yet), not while it writes.
+//! `handle_timeout`.
+//!
+//! # Cancel safety (async)
+//! - `read_event` is cancel-safe while it waits for the transport's `read` (then it has
+//!   changed nothing), provided that `read` future is itself cancel-safe (drops no bytes),
+//!   as embassy-net's `TcpSocket::read` is. It is not while it writes (a pong, a Close
+//!   echo): a dropped write may leave a partial frame on the wire. Racing it against a
+//!   timer therefore loses nothing as long as nothing was owed to the peer.
+//! - `read_message` is not cancel-safe: the message assembled so far lives in the future
+//!   and its consumed chunks are gone; the next `read_message` skips the rest of it.
+//! - `connect`, `accept`, `send_*`, `close` and `handle_timeout` write: never drop them
+//!   midway.
+//!
+//! # From `std` and tokio types
+//! The sockets take `embedded-io` 0.7 transports. The
+//! [`embedded-io-adapters`](https://docs.rs/embedded-io-adapters) crate (0.7) bridges to them:
+//! `embedded_io_adapters::std::FromStd::new(tcp_stream)` wraps a `std::io::Read + Write`
+//! (a `std::net::TcpStream`) for the blocking socket, and
+//! `embedded_io_adapters::tokio_1::FromTokio::new(stream)` wraps a tokio
+//! `AsyncRead + AsyncWrite` for the async one (features `std` and `tokio-1` of that crate).
+//!
+//! # One source
+//! The blocking and async sockets are generated from one macro body (`io/socket.rs`),
+//! which differs between them only in `async` and `.await`; the IO-free logic they share
+//! is in `Core` here.
 //!
 //! # Closing the transport
 //! `embedded-io` has no "close": when the engine says `close_transport_after`, the socket
 //! stops using the transport and `read_*` returns `Ok(None)`; close or drop it yourself
 //! ([`into_inner`](self::embedded_io::Socket::into_inner)).
+
+mod socket;
 
 #[cfg(feature = "embedded-io")]
 pub mod embedded_io;
