@@ -59,8 +59,7 @@ use ::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, Stat
 use ::http::{Version, request};
 
 use crate::handshake::client::{SeenResponse, check_response};
-use crate::handshake::server::{Seen, check_request, utf8};
-use crate::handshake::{check_extra_headers, is_token};
+use crate::handshake::server::{self, Seen, check_request, utf8};
 use crate::{Accept, AcceptKey, ClientRequest, Config, Error, HandshakeFailure, Misuse};
 
 const SEC_WEBSOCKET_KEY: HeaderName = HeaderName::from_static("sec-websocket-key");
@@ -198,9 +197,10 @@ impl<'a> UpgradeRequest<'a> {
     /// `Sec-WebSocket-Protocol` if one is chosen, then `accept`'s extra headers.
     ///
     /// # Errors
-    /// [`Misuse::InvalidHeader`] for a subprotocol the client did not offer (or not a
-    /// token), or an extra header the engine refuses (a handshake header,
-    /// `Content-Length`, a bad name or value).
+    /// As [`Connection::accept`](crate::Connection::accept):
+    /// [`Misuse::SubprotocolNotOffered`] for a subprotocol the client did not offer,
+    /// [`Misuse::InvalidHeader`] for an extra header the engine refuses (a handshake header,
+    /// `Content-Length`, `Transfer-Encoding`, a bad name or value).
     pub fn accept(&self, accept: &Accept<'_>) -> Result<Response<()>, Error> {
         check_accept(accept, self.subprotocols())?;
         let mut response = Response::new(());
@@ -532,19 +532,18 @@ fn negotiate<'a>(mut offered: impl Iterator<Item = &'a str>, supported: &[&str])
         })
 }
 
-/// The engine's checks on an `Accept`, plus the one it leaves to the application: the
-/// subprotocol must be one the client offered.
+/// The engine's checks on an `Accept`, in its order: the subprotocol must be one the client
+/// offered (RFC 6455 §4.2.2), then the extra headers and the token syntax.
 fn check_accept<'a>(
     accept: &Accept<'_>,
     mut offered: impl Iterator<Item = &'a str>,
 ) -> Result<(), Error> {
-    check_extra_headers(accept.headers)?;
-    match accept.subprotocol {
-        Some(chosen) if !is_token(chosen.as_bytes()) || !offered.any(|o| o == chosen) => {
-            Err(invalid())
-        }
-        _ => Ok(()),
+    if let Some(chosen) = accept.subprotocol
+        && !offered.any(|o| o == chosen)
+    {
+        return Err(Error::Usage(Misuse::SubprotocolNotOffered));
     }
+    server::check_accept(accept)
 }
 
 fn put_accept_headers(headers: &mut HeaderMap, accept: &Accept<'_>) -> Result<(), Error> {

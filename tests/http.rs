@@ -333,34 +333,44 @@ fn accept_refuses_what_the_engine_refuses_and_unoffered_subprotocols() {
     let request = to_http_request(&head);
     let upgrade = UpgradeRequest::from_request(&request, &Config::new()).unwrap();
     let invalid = Error::Usage(Misuse::InvalidHeader);
-    let refused = |accept: &Accept<'_>| upgrade.accept(accept).unwrap_err();
-    assert_eq!(refused(&Accept::new().with_subprotocol("other")), invalid);
-    assert_eq!(refused(&Accept::new().with_subprotocol("ch at")), invalid);
+    let unoffered = Error::Usage(Misuse::SubprotocolNotOffered);
+    let cases: [(Accept<'_>, Error); 8] = [
+        (Accept::new().with_subprotocol("other"), unoffered),
+        (Accept::new().with_subprotocol("ch at"), unoffered),
+        (Accept::new().with_headers(&[("Upgrade", "h2c")]), invalid),
+        (
+            Accept::new().with_headers(&[("Sec-WebSocket-Accept", "x")]),
+            invalid,
+        ),
+        (
+            Accept::new().with_headers(&[("Content-Length", "5")]),
+            invalid,
+        ),
+        (
+            Accept::new().with_headers(&[("Transfer-Encoding", "chunked")]),
+            invalid,
+        ),
+        (Accept::new().with_headers(&[("Bad Name", "x")]), invalid),
+        (
+            Accept::new().with_headers(&[("X-Split", "a\r\nb")]),
+            invalid,
+        ),
+    ];
     assert!(
         upgrade
             .accept(&Accept::new().with_subprotocol("chat"))
             .is_ok()
     );
-    for bad in [
-        [("Upgrade", "h2c")],
-        [("Sec-WebSocket-Accept", "x")],
-        [("Content-Length", "5")],
-        [("Bad Name", "x")],
-        [("X-Split", "a\r\nb")],
-    ] {
-        let accept = Accept::new().with_headers(&bad);
-        assert_eq!(refused(&accept), invalid, "{bad:?}");
-        // The engine refuses the same extra headers.
+    for (accept, expected) in cases {
+        assert_eq!(upgrade.accept(&accept).unwrap_err(), expected, "{accept:?}");
+        // The engine refuses the same answers with the same error.
         let mut server = Connection::server(Config::new(), Instant::from_millis(0));
         let mut buf = head.clone();
         let received = server.receive(Instant::from_millis(0), &mut buf).unwrap();
         assert!(matches!(received.event, Some(Event::UpgradeRequest(_))));
         let mut out = [0u8; 512];
-        assert_eq!(
-            server.accept(Instant::from_millis(0), &accept, &mut out),
-            Err(invalid),
-            "engine {bad:?}"
-        );
+        let engine = server.accept(Instant::from_millis(0), &accept, &mut out);
+        assert_eq!(engine, Err(expected), "engine {accept:?}");
     }
 }
 
@@ -485,6 +495,13 @@ fn validate_response_agrees_with_the_engines_client() {
         let engine = match client.receive(now, &mut buf) {
             Ok(r) => match r.event {
                 Some(Event::Established(response)) => Ok(response.subprotocol().map(str::to_owned)),
+                // The engine hands a rejection over as an event (with its body); the http
+                // path reports it as the failure it is, the response being the caller's.
+                Some(Event::Rejected(rejection)) => {
+                    Err(Error::Handshake(HandshakeFailure::Rejected {
+                        status: rejection.status(),
+                    }))
+                }
                 other => panic!("{name}: {other:?}"),
             },
             Err(e) => Err(e),

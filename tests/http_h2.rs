@@ -339,16 +339,15 @@ impl<M: MaskSource> H2Socket<M> {
                 let event = match received.event {
                     None => None,
                     Some(Event::Text(chunk)) => {
-                        text.push_str(chunk.prefix());
-                        text.push_str(chunk.text());
+                        chunk.push_to(&mut text).unwrap();
                         chunk
                             .is_last()
                             .then(|| Got::Text(std::mem::take(&mut text)))
                     }
                     Some(Event::Binary(chunk)) => {
-                        binary.extend_from_slice(chunk.data);
+                        binary.extend_from_slice(chunk.as_bytes());
                         chunk
-                            .is_last
+                            .is_last()
                             .then(|| Got::Binary(std::mem::take(&mut binary)))
                     }
                     Some(Event::Close(frame)) => {

@@ -273,18 +273,24 @@ fn is_quoted_token(value: &[u8]) -> bool {
         .is_some_and(is_token)
 }
 
-/// Writes the `101 Switching Protocols` response.
-pub(crate) fn write_accept(
-    accept: &Accept<'_>,
-    key: &AcceptKey,
-    out: &mut [u8],
-) -> Result<usize, Error> {
+/// What `accept` must be to be written (whatever writes it: this module or `wsmachine::http`).
+pub(crate) fn check_accept(accept: &Accept<'_>) -> Result<(), Error> {
     check_extra_headers(accept.headers)?;
     if let Some(protocol) = accept.subprotocol
         && !is_token(protocol.as_bytes())
     {
         return Err(Error::Usage(Misuse::InvalidHeader));
     }
+    Ok(())
+}
+
+/// Writes the `101 Switching Protocols` response.
+pub(crate) fn write_accept(
+    accept: &Accept<'_>,
+    key: &AcceptKey,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    check_accept(accept)?;
     write_all(out, |w| {
         w.put(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
         w.put(b"Sec-WebSocket-Accept: ")
