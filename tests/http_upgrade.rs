@@ -101,32 +101,48 @@ async fn a_bad_request_from_a_hyper_client_gets_the_engines_426() {
 
 // ---- RFC 8441 through hyper's HTTP/2 on both sides ----
 
+/// The server's finished WebSockets.
+type Finished = std::sync::Arc<std::sync::Mutex<Vec<WebSocket<TokioIo<hyper::upgrade::Upgraded>>>>>;
+
 /// A hyper HTTP/2 server with extended CONNECT: the echo runs on each CONNECT stream.
-async fn h2_server() -> std::net::SocketAddr {
+///
+/// Each finished WebSocket is kept, not dropped: with hyper 1.12, dropping a server's
+/// upgraded CONNECT stream right after the closing handshake makes the client's writes on
+/// the *other* streams of that connection fail (`BodyWrite`, `NO_ERROR`); the same
+/// sequence over the h2 crate alone (tests/http_h2.rs) is fine.
+async fn h2_server() -> (std::net::SocketAddr, Finished) {
+    let finished = Finished::default();
+    let kept = finished.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
             let (tcp, _) = listener.accept().await.unwrap();
-            let service = service_fn(|request: http::Request<Incoming>| async move {
-                let protocol = request.extensions().get::<Protocol>().map(Protocol::as_str);
-                let response =
-                    match ConnectRequest::from_request(&request, protocol, &Config::new()) {
-                        Ok(ws) => ws.accept(&ws.negotiate(&["chat"])).unwrap(),
-                        Err(failure) => {
-                            return Ok(connect_error_response(failure).map(|()| String::new()));
+            let finished = finished.clone();
+            let service = service_fn(move |request: http::Request<Incoming>| {
+                let finished = finished.clone();
+                async move {
+                    let protocol = request.extensions().get::<Protocol>().map(Protocol::as_str);
+                    let response =
+                        match ConnectRequest::from_request(&request, protocol, &Config::new()) {
+                            Ok(ws) => ws.accept(&ws.negotiate(&["chat"])).unwrap(),
+                            Err(failure) => {
+                                return Ok(connect_error_response(failure).map(|()| String::new()));
+                            }
+                        };
+                    tokio::spawn(async move {
+                        let io = TokioIo::new(hyper::upgrade::on(request).await.unwrap());
+                        let mut ws = WebSocket::from_upgraded(io, Role::Server, Options::new());
+                        while let Some(message) = ws.recv().await {
+                            if let m @ (Message::Text(_) | Message::Binary(_)) = message.unwrap() {
+                                ws.send(m).await.unwrap();
+                            }
                         }
-                    };
-                tokio::spawn(async move {
-                    let io = TokioIo::new(hyper::upgrade::on(request).await.unwrap());
-                    let mut ws = WebSocket::from_upgraded(io, Role::Server, Options::new());
-                    while let Some(message) = ws.recv().await {
-                        if let m @ (Message::Text(_) | Message::Binary(_)) = message.unwrap() {
-                            ws.send(m).await.unwrap();
-                        }
-                    }
-                });
-                Ok::<_, hyper::Error>(response.map(|()| String::new()))
+                        assert!(ws.closed().unwrap().clean);
+                        finished.lock().unwrap().push(ws);
+                    });
+                    Ok::<_, hyper::Error>(response.map(|()| String::new()))
+                }
             });
             let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
                 .enable_connect_protocol()
@@ -134,12 +150,12 @@ async fn h2_server() -> std::net::SocketAddr {
             tokio::spawn(conn);
         }
     });
-    addr
+    (addr, kept)
 }
 
 #[tokio::test]
 async fn extended_connect_through_hyper_on_both_sides() {
-    let addr = h2_server().await;
+    let (addr, finished) = h2_server().await;
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (sender, conn) =
         hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
@@ -188,4 +204,14 @@ async fn extended_connect_through_hyper_on_both_sides() {
         }
         assert!(ws.closed().unwrap().clean);
     }
+    // The server saw three clean closing handshakes.
+    for _ in 0..1000 {
+        if finished.lock().unwrap().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let finished = finished.lock().unwrap();
+    assert_eq!(finished.len(), 3);
+    assert!(finished.iter().all(|ws| ws.closed().unwrap().clean));
 }
