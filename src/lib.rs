@@ -30,6 +30,10 @@ mod frame;
 mod handshake;
 #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
 pub mod io;
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+mod driver;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod message;
 mod time;
 mod utf8;
