@@ -10,11 +10,15 @@ use wsmachine::tokio::{Error, Message};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let url = std::env::args().nth(1).unwrap_or("127.0.0.1:9002".into());
-    let url = if url.starts_with("ws://") { url } else { format!("ws://{url}/") };
+    let url = std::env::args().nth(1);
+    let url = url.unwrap_or("ws://127.0.0.1:9002/".into());
     let mut ws = wsmachine::tokio::connect(&url).await?;
     let big: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
-    for sent in [Message::text("héllo 🦀"), Message::binary(big), Message::text("")] {
+    for sent in [
+        Message::text("héllo 🦀"),
+        Message::binary(big),
+        Message::text(""),
+    ] {
         ws.send(sent.clone()).await?;
         let echo = loop {
             match ws.recv().await.ok_or(io::Error::other("closed early"))?? {

@@ -1,12 +1,8 @@
-//! An async WebSocket echo server on the tokio driver, one task per connection.
-//!
+//! An async WebSocket echo server on the tokio driver, one task per connection; selects the
+//! subprotocol `chat` when offered. Keepalive, pongs and the Close echo are the driver's.
 //! `cargo run --features tokio --example tokio_echo -- 127.0.0.1:9002`
-//!
-//! Selects the subprotocol `chat` when offered (the conformance scenarios ask for it).
-//! Keepalive pings, pongs and the Close echo are the driver's.
 
 use tokio::net::{TcpListener, TcpStream};
-use wsmachine::Accept;
 use wsmachine::tokio::{Error, Message, Options, WebSocket};
 
 #[tokio::main]
@@ -28,8 +24,8 @@ async fn echo(stream: TcpStream) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let mut ws = WebSocket::accept_with(stream, Options::new(), |request| {
         match request.subprotocols().any(|p| p == "chat") {
-            true => Ok(Accept::new().with_subprotocol("chat")),
-            false => Ok(Accept::new()),
+            true => Ok(wsmachine::Accept::new().with_subprotocol("chat")),
+            false => Ok(wsmachine::Accept::new()),
         }
     })
     .await?;

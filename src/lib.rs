@@ -21,21 +21,23 @@ extern crate std;
 
 mod fmt;
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod close;
 mod config;
 mod connection;
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+mod driver;
 mod error;
 mod event;
 mod frame;
 mod handshake;
 #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
 pub mod io;
-#[cfg(any(feature = "tokio", feature = "blocking"))]
-mod driver;
-#[cfg(feature = "tokio")]
-pub mod tokio;
 mod message;
 mod time;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod utf8;
 
 #[cfg(feature = "_fuzzing")]

@@ -485,10 +485,7 @@ impl Core {
         decide: &mut dyn Decide,
     ) -> Result<Option<Item>, Error> {
         loop {
-            let buf = self
-                .rbuf
-                .get_mut(self.start..self.end)
-                .unwrap_or_default();
+            let buf = self.rbuf.get_mut(self.start..self.end).unwrap_or_default();
             let received = self.conn.receive(now, buf)?;
             self.start += received.consumed;
             let Some(event) = received.event else {
@@ -516,8 +513,7 @@ impl Core {
                 }
                 Event::Text(chunk) => match mode {
                     Mode::Whole => {
-                        let mut text = match core::mem::replace(&mut self.partial, Partial::None)
-                        {
+                        let mut text = match core::mem::replace(&mut self.partial, Partial::None) {
                             Partial::Text(text) if !chunk.is_first() => text,
                             _ => String::new(),
                         };
@@ -530,7 +526,8 @@ impl Core {
                         }
                     }
                     Mode::Chunks => {
-                        let (mut text, is_first) = take_partial_text(&mut self.partial, chunk.is_first());
+                        let (mut text, is_first) =
+                            take_partial_text(&mut self.partial, chunk.is_first());
                         push_text(&mut text, &chunk);
                         self.partial = match chunk.is_last() {
                             true => Partial::None,
@@ -545,8 +542,7 @@ impl Core {
                 },
                 Event::Binary(chunk) => match mode {
                     Mode::Whole => {
-                        let mut data = match core::mem::replace(&mut self.partial, Partial::None)
-                        {
+                        let mut data = match core::mem::replace(&mut self.partial, Partial::None) {
                             Partial::Binary(data) if !chunk.is_first => data,
                             _ => Vec::new(),
                         };
@@ -559,7 +555,8 @@ impl Core {
                         }
                     }
                     Mode::Chunks => {
-                        let (mut data, is_first) = take_partial_binary(&mut self.partial, chunk.is_first);
+                        let (mut data, is_first) =
+                            take_partial_binary(&mut self.partial, chunk.is_first);
                         data.extend_from_slice(chunk.data);
                         self.partial = match chunk.is_last {
                             true => Partial::None,
@@ -625,8 +622,12 @@ impl Core {
         let result = match message {
             Message::Text(text) => self.send_data(MessageKind::Text, text.as_bytes()),
             Message::Binary(data) => self.send_data(MessageKind::Binary, data),
-            Message::Ping(data) => push_command(&mut self.wbuf, |out| self.conn.send_ping(data, out)),
-            Message::Pong(data) => push_command(&mut self.wbuf, |out| self.conn.send_pong(data, out)),
+            Message::Ping(data) => {
+                push_command(&mut self.wbuf, |out| self.conn.send_ping(data, out))
+            }
+            Message::Pong(data) => {
+                push_command(&mut self.wbuf, |out| self.conn.send_pong(data, out))
+            }
             Message::Close(body) => {
                 let (code, reason) = match body {
                     Some((code, reason)) => (*code, reason.as_str()),
@@ -640,8 +641,15 @@ impl Core {
     }
 
     /// Starts the closing handshake (or answers the peer's Close with this code).
-    pub(crate) fn close(&mut self, now: Instant, code: CloseCode, reason: &str) -> Result<(), Error> {
-        let result = push_command(&mut self.wbuf, |out| self.conn.close(now, code, reason, out));
+    pub(crate) fn close(
+        &mut self,
+        now: Instant,
+        code: CloseCode,
+        reason: &str,
+    ) -> Result<(), Error> {
+        let result = push_command(&mut self.wbuf, |out| {
+            self.conn.close(now, code, reason, out)
+        });
         self.drain();
         result
     }
@@ -733,7 +741,9 @@ pub(crate) fn parse_ws_url(url: &str) -> Result<(&str, &str), Error> {
 /// The authority with port 80 added when it names none, for `TcpStream::connect`.
 pub(crate) fn with_port(authority: &str) -> std::borrow::Cow<'_, str> {
     let has_port = match authority.rfind(']') {
-        Some(bracket) => authority.get(bracket..).is_some_and(|tail| tail.contains(':')),
+        Some(bracket) => authority
+            .get(bracket..)
+            .is_some_and(|tail| tail.contains(':')),
         None => authority.contains(':'),
     };
     match has_port {

@@ -115,8 +115,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         let mut ws = Self::new(stream, &options, |now| {
             Engine::Server(Connection::server(*options.config(), now))
         });
-        let mut decide = Some(decide);
-        poll_fn(|cx| ws.inner.poll_handshake(cx, &mut decide)).await?;
+        let (mut decide, mut opened) = (Some(decide), false);
+        poll_fn(|cx| ws.inner.poll_handshake(cx, &mut decide, &mut opened)).await?;
         Ok(ws)
     }
 
@@ -147,7 +147,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         });
         let now = ws.inner.now();
         ws.inner.core.connect(now, request)?;
-        poll_fn(|cx| ws.inner.poll_handshake(cx, &mut NoDecide)).await?;
+        let mut opened = false;
+        poll_fn(|cx| ws.inner.poll_handshake(cx, &mut NoDecide, &mut opened)).await?;
         Ok(ws)
     }
 
@@ -155,10 +156,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// starts at once, in `role`.
     pub fn from_upgraded(stream: S, role: Role, options: Options) -> Self {
         Self::new(stream, &options, |now| match role {
-            Role::Server => Engine::Server(Connection::upgraded(*options.config(), role, NoMask, now)),
-            Role::Client => {
-                Engine::Client(Connection::upgraded(*options.config(), role, options.random, now))
+            Role::Server => {
+                Engine::Server(Connection::upgraded(*options.config(), role, NoMask, now))
             }
+            Role::Client => Engine::Client(Connection::upgraded(
+                *options.config(),
+                role,
+                options.random,
+                now,
+            )),
         })
     }
 
@@ -310,13 +316,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         &mut self,
         cx: &mut Context<'_>,
         decide: &mut dyn Decide,
+        opened: &mut bool,
     ) -> Poll<Result<(), Error>> {
         loop {
+            if *opened {
+                // The 101 (server) must reach the peer before the caller waits to read.
+                ready!(self.poll_flush(cx, Side::Read))?;
+                return Poll::Ready(Ok(()));
+            }
             return match ready!(self.poll_item(cx, Mode::Whole, decide)) {
                 Some(Ok(Item::Open)) => {
-                    // The 101 (server) must reach the peer before the caller waits to read.
-                    ready!(self.poll_flush(cx, Side::Read))?;
-                    Poll::Ready(Ok(()))
+                    *opened = true;
+                    continue;
                 }
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => Poll::Ready(Err(e)),
@@ -345,8 +356,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             match self.core.next(self.now(), mode, decide) {
                 Ok(Some(item)) => {
                     // Send what the input queued (a pong) now; a full socket waits for later.
-                    if let Poll::Ready(Err(e)) = self.poll_write_out(cx, Side::Read) {
-                        return self.finish(Err(e.into()));
+                    match self.poll_write_out(cx, Side::Read) {
+                        Poll::Ready(Err(e)) => return self.finish(Err(e.into())),
+                        // The stream now holds this task's waker, but this task goes off with
+                        // the item: a write half waiting for the stream must re-register.
+                        Poll::Pending => self.wake_other(Side::Read),
+                        Poll::Ready(Ok(())) => {}
                     }
                     return Poll::Ready(Some(Ok(item)));
                 }
@@ -400,6 +415,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                         continue;
                     }
                     self.core.filled(n);
+                }
+                // After the closing handshake a reset is just how this peer closes TCP.
+                Poll::Ready(Err(_)) if self.core.conn.is_closed() => {
+                    self.eof = true;
+                    let now = self.now();
+                    let _ = self.core.eof(now);
                 }
                 Poll::Ready(Err(e)) => return self.finish(Err(e.into())),
                 Poll::Pending => {
@@ -474,7 +495,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             Side::Read => Side::Write,
             Side::Write => Side::Read,
         };
-        if let Some(waker) = self.write_wakers.get_mut(other as usize).and_then(Option::take) {
+        if let Some(waker) = self
+            .write_wakers
+            .get_mut(other as usize)
+            .and_then(Option::take)
+        {
             waker.wake();
         }
     }
