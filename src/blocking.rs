@@ -24,9 +24,9 @@
 //! yourself: a read that fails with `WouldBlock` or `TimedOut` is taken as "check the
 //! deadlines", never as EOF.
 
+use core::time::Duration;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::time::Duration;
 
 pub use crate::driver::{Chunk, Error, Message, Options, Random, fill_os};
 
@@ -309,10 +309,8 @@ impl<S: Read + Write> WebSocket<S> {
     fn read(&mut self) -> Result<(), Error> {
         let now = self.now();
         let deadline = self.core.conn.poll_timeout();
-        if let Some(deadline) = deadline {
-            if deadline <= now {
-                return self.core.timeout(now);
-            }
+        if deadline.is_some_and(|at| at <= now) {
+            return self.core.timeout(now);
         }
         if let Some(hooks) = &self.hooks {
             // Zero is "no timeout" to std; a deadline this close waits 1 ms.

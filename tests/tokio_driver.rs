@@ -32,7 +32,7 @@ async fn pair() -> (WebSocket<DuplexStream>, WebSocket<DuplexStream>) {
 fn numbered(i: usize) -> Message {
     // Sizes from 1 to 300 bytes, with a multi-byte code point, so messages span reads.
     let text = format!("{i}:{}", "é".repeat(i % 150));
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         Message::binary(text.into_bytes())
     } else {
         Message::text(text)
@@ -189,7 +189,7 @@ async fn split_halves_echo_from_two_tasks() {
     for i in 0..COUNT {
         let got = tokio::time::timeout(Duration::from_secs(5), client_rx.recv()).await;
         assert_eq!(
-            got.expect(&format!("echo {i}")).unwrap().unwrap(),
+            got.unwrap_or_else(|_| panic!("echo {i}")).unwrap().unwrap(),
             numbered(i)
         );
     }

@@ -397,7 +397,12 @@ impl<M: MaskSource> Connection<M> {
         self.phase = Phase::Open;
         self.timers.set(Timer::Handshake, None);
         self.arm_keepalive(now);
-        crate::fmt::debug!("handshake done ({}): open", self.role);
+        let role = if self.role.is_client() {
+            "client"
+        } else {
+            "server"
+        };
+        crate::fmt::debug!("handshake done ({}): open", role);
     }
 
     fn arm_keepalive(&mut self, now: Instant) {

@@ -4,7 +4,7 @@
 //! `getrandom` call per frame would be one system call per client frame, so each thread
 //! keeps a small pool of OS bytes and refills it when it runs out (256 bytes: 64 keys).
 
-use std::cell::RefCell;
+use core::cell::RefCell;
 
 use sha1_smol::Sha1;
 

@@ -528,10 +528,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         let before = self.core.conn.poll_timeout();
         self.core.send(now, message)?;
         // A Close arms the closing deadline: the task in `recv` must sleep to the new one.
-        if self.core.conn.poll_timeout() != before {
-            if let Some(waker) = self.read_waker.take() {
-                waker.wake();
-            }
+        if self.core.conn.poll_timeout() != before
+            && let Some(waker) = self.read_waker.take()
+        {
+            waker.wake();
         }
         Ok(())
     }
