@@ -18,10 +18,14 @@
 //! but not the status.
 //!
 //! Server flow: [`UpgradeRequest::from_request`], then [`UpgradeRequest::accept`] for the
-//! `101` (or [`error_response`] for the failure), then run
-//! [`Connection::upgraded`](crate::Connection::upgraded) on the upgraded stream. RFC 8441
-//! (WebSockets over HTTP/2 extended CONNECT) is [`ConnectRequest`] with a `200`.
-//! Client flow: [`client_request`], then [`validate_response`].
+//! `101` (or [`error_response`] for the failure), then run the upgraded stream (hyper:
+//! `hyper::upgrade::on(request)`) with `wsmachine::tokio::WebSocket::from_upgraded(
+//! TokioIo::new(upgraded), Role::Server, Options::new())` (feature `tokio`), or with
+//! [`Connection::upgraded`](crate::Connection::upgraded) in your own loop.
+//! `examples/axum.rs` and `examples/hyper.rs` are the whole server. RFC 8441 (WebSockets
+//! over HTTP/2 extended CONNECT) is [`ConnectRequest`] with a `200`, the same afterwards.
+//! Client flow: [`client_request`], then [`validate_response`] ([`connect_request`] and
+//! [`validate_connect_response`] over HTTP/2).
 //!
 //! ```
 //! use wsmachine::{Accept, Config, http::UpgradeRequest};
