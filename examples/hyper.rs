@@ -1,6 +1,4 @@
-//! A WebSocket echo at `ws://ADDR/ws` on plain hyper 1.x: `wsmachine::http` checks the
-//! upgrade (subprotocol `chat` if offered), the tokio driver runs the upgraded stream.
-//! `cargo run --features http,tokio --example hyper -- 127.0.0.1:3000`
+//! WebSocket echo at `/ws` on plain hyper: `cargo run --features http,tokio --example hyper`.
 use hyper::{Request, Response, body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
 use wsmachine::tokio::{Message, Options, WebSocket};
