@@ -124,7 +124,7 @@ impl<M: MaskSource> Ws<M> {
     }
 
     /// Writes the queued bytes and everything the engine owes; closes the stream when the
-    /// engine says so (then `finished` is set).
+    /// engine says so (then `finished` is set). Cancel-safe: dropping it loses no byte.
     pub async fn flush(&mut self) -> io::Result<()> {
         let mut scratch = [0u8; 256];
         while let Some(t) = self
@@ -137,10 +137,15 @@ impl<M: MaskSource> Ws<M> {
                 self.finished = true;
             }
         }
-        if !self.out.is_empty() {
-            self.stream.write_all(&self.out).await?;
+        // Written bytes leave `out` as each write completes, so a cancelled flush (the chat
+        // gives up on a peer that stopped reading) loses nothing and can be resumed.
+        while !self.out.is_empty() {
+            let n = self.stream.write(&self.out).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            self.out.drain(..n);
         }
-        self.out.clear();
         if self.finished {
             let _ = self.stream.shutdown().await;
         }

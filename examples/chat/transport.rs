@@ -1,0 +1,175 @@
+//! The one place where the chat drives a WebSocket: both the plain room (`/ws`) and the
+//! Engine.IO WebSocket transport run [`run`], which owns the engine loop (today
+//! `examples/tokio_support`), so moving to another driver touches this file only.
+//!
+//! [`run`] feeds complete text messages to a [`Peer`] and writes the peer's outbox as text
+//! frames. Writing is raced against the outbox: when the member stops reading and its
+//! outbox overflows, the connection is closed with 1008 "slow consumer" (after the bytes
+//! already on their way, if the peer takes them within [`CLOSE_GRACE`]).
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use wsmachine::{Accept, CloseCode, Config, Connection, Event, Message, MessageAssembler, NoMask};
+
+use crate::room::Outbox;
+use crate::tokio_support::{self, Read, Ws, queue};
+
+/// How long a closing connection waits for its last bytes (and Close frame) to be taken.
+pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// What the application on one WebSocket does with its messages.
+pub(crate) trait Peer {
+    /// One complete text message. `reply` collects texts to send right away (before the
+    /// outbox); `Err` closes the connection with that code and reason.
+    fn on_text(
+        &mut self,
+        text: &str,
+        reply: &mut Vec<String>,
+    ) -> Result<(), (CloseCode, &'static str)>;
+
+    /// The queue of room messages for this connection.
+    fn outbox(&self) -> &Arc<Outbox>;
+
+    /// Whether the outbox is to be written now (an Engine.IO upgrade holds it back until
+    /// the client's `5`).
+    fn draining(&self) -> bool {
+        true
+    }
+
+    /// A close the application wants without a message (its session ended elsewhere).
+    fn ended(&self) -> Option<(CloseCode, &'static str)> {
+        None
+    }
+
+    /// How long the peer may stay as it is before `on_idle` (an upgrade's deadline).
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+}
+
+/// The chat's engine settings: 16 KiB messages, keepalive from `CHAT_KEEPALIVE_SECS`.
+pub(crate) fn config(max_message_len: usize, keepalive: Option<Duration>) -> Config {
+    Config::new()
+        .with_max_message_len(max_message_len as u64)
+        .with_keepalive(keepalive)
+        .with_pong_timeout(Duration::from_secs(10))
+}
+
+/// Accepts the WebSocket whose request head is `head` (already read from `stream`) and runs
+/// it until either side ends it.
+pub(crate) async fn run(
+    stream: TcpStream,
+    head: &[u8],
+    config: Config,
+    max_message_len: usize,
+    peer: &mut impl Peer,
+) -> io::Result<()> {
+    let epoch = std::time::Instant::now();
+    let conn = Connection::server(config, tokio_support::now(epoch));
+    let mut ws = Ws::with_bytes(conn, stream, epoch, head);
+    let mut storage = vec![0u8; max_message_len];
+    let mut assembler = MessageAssembler::new(&mut storage);
+    loop {
+        let mut texts = Vec::new();
+        let mut close = None;
+        let processed = ws.process(|conn, out, event| {
+            match &event {
+                Event::UpgradeRequest(_) => {
+                    return queue(out, |buf| {
+                        conn.accept(tokio_support::now(epoch), &Accept::new(), buf)
+                    });
+                }
+                Event::Binary(_) => close = Some((CloseCode::PolicyViolation, "text only")),
+                _ => {}
+            }
+            match assembler.push(&event) {
+                Ok(Some(Message::Text(text))) => texts.push(text.to_owned()),
+                Ok(_) => {}
+                Err(_) => close = Some((CloseCode::MessageTooBig, "message too big")),
+            }
+            Ok(())
+        });
+        let mut replies = Vec::new();
+        for text in &texts {
+            if close.is_some() || !ws.conn.is_open() {
+                break;
+            }
+            if let Err(reason) = peer.on_text(text, &mut replies) {
+                close = Some(reason);
+            }
+        }
+        close = close.or_else(|| peer.ended());
+        let overflowed = peer.outbox().overflowed();
+        if overflowed {
+            close = Some((CloseCode::PolicyViolation, "slow consumer"));
+        }
+        if ws.conn.is_open() {
+            for text in replies {
+                send(&mut ws, &text);
+            }
+            if peer.draining() && !overflowed {
+                for text in peer.outbox().drain() {
+                    send(&mut ws, &text);
+                }
+            }
+            if let Some((code, reason)) = close {
+                let conn = &mut ws.conn;
+                let _ = queue(&mut ws.out, |buf| {
+                    conn.close(tokio_support::now(epoch), code, reason, buf)
+                });
+            }
+        }
+        if close.is_some() {
+            // Finish what is on its way, then stop: a slow consumer gets a short grace.
+            let _ = tokio::time::timeout(CLOSE_GRACE, ws.flush()).await;
+            return Ok(());
+        }
+        // A peer that stops reading blocks this write; its outbox overflowing ends the wait.
+        tokio::select! {
+            written = ws.flush() => written?,
+            () = overflow(peer.outbox()) => continue,
+        }
+        if processed.is_err() || ws.finished {
+            return Ok(());
+        }
+        // The overflow wait above may have taken the wake-up of a push: look again.
+        if peer.draining() && !peer.outbox().is_empty() && ws.conn.is_open() {
+            continue;
+        }
+        let deadline = peer.deadline();
+        let outbox = peer.outbox().clone();
+        tokio::select! {
+            read = ws.read() => match read? {
+                Read::Eof => return Ok(()),
+                Read::Bytes | Read::Timeout => {}
+            },
+            () = outbox.ready.notified(), if ws.conn.is_open() => {}
+            () = sleep_until(deadline) => {}
+        }
+    }
+}
+
+fn send(ws: &mut Ws<NoMask>, text: &str) {
+    let conn = &mut ws.conn;
+    let _ = queue(&mut ws.out, |buf| conn.send_text(text, buf));
+}
+
+async fn overflow(outbox: &Outbox) {
+    loop {
+        let notified = outbox.ready.notified();
+        if outbox.overflowed() {
+            return;
+        }
+        notified.await;
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
