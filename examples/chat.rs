@@ -177,6 +177,8 @@ async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
             ("GET", "/" | "/index.html") => Route::Reply(html(PAGE)),
             ("GET", "/sio") => Route::Reply(html(SIO_PAGE)),
             ("GET", "/socket.io/socket.io.min.js") => Route::Reply(client_script()),
+            // Browsers ask for it on every page: no icon, and no 404 in their consoles.
+            ("GET", "/favicon.ico") => Route::Reply(plain("204 No Content", "")),
             _ => Route::Reply(plain("404 Not Found", "not found\n")),
         };
         let reply = match route {
@@ -259,12 +261,16 @@ fn client_script() -> Reply {
 
 async fn respond(stream: &mut TcpStream, reply: &Reply, close: bool) -> io::Result<()> {
     let connection = if close { "close" } else { "keep-alive" };
+    // A 204 has no body and, by RFC 9110, no Content-Length.
+    let length = if reply.status.starts_with("204") {
+        String::new()
+    } else {
+        format!("Content-Length: {}\r\n", reply.body.len())
+    };
     let head = format!(
-        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\n{length}\
          Cache-Control: no-store\r\nConnection: {connection}\r\n\r\n",
-        reply.status,
-        reply.kind,
-        reply.body.len()
+        reply.status, reply.kind,
     );
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(&reply.body);

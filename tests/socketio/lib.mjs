@@ -33,6 +33,7 @@ export class SioMember {
   constructor(base, mode, extra = {}) {
     this.mode = mode;
     this.events = [];
+    this.counts = {};
     this.upgraded = false;
     this.socket = io(base, { ...MODES[mode], reconnection: false, forceNew: true, timeout: T_WAIT, ...extra });
     // The Manager's `open` comes with the Engine.IO handshake, before any upgrade.
@@ -41,7 +42,7 @@ export class SioMember {
       this.socket.io.engine.on('upgrade', () => { this.upgraded = true; });
     });
     for (const name of ['welcome', 'joined', 'left', 'message', 'error']) {
-      this.socket.on(name, (data) => this.events.push([name, data]));
+      this.socket.on(name, (data) => { this.events.push([name, data]); this.counts[name] = (this.counts[name] || 0) + 1; });
     }
     this.socket.on('disconnect', (reason) => this.events.push(['disconnect', reason]));
     this.socket.on('connect_error', (e) => this.events.push(['connect_error', String(e)]));
@@ -62,6 +63,7 @@ export class SioMember {
   send(text) { this.socket.emit('say', text); }
   last(name) { const e = this.events.filter(([n]) => n === name).pop(); return e && e[1]; }
   all(name) { return this.events.filter(([n]) => n === name).map(([, d]) => d); }
+  count(name) { return this.counts[name] || 0; }
   close() { this.socket.close(); }
 }
 
@@ -70,7 +72,12 @@ export class PlainMember {
   constructor(base) {
     this.events = [];
     this.ws = new WebSocket(base.replace(/^http/, 'ws') + '/ws');
-    this.ws.on('message', (data) => { const m = JSON.parse(data.toString()); this.events.push([m.type, m]); });
+    this.counts = {};
+    this.ws.on('message', (data) => {
+      const m = JSON.parse(data.toString());
+      this.events.push([m.type, m]);
+      this.counts[m.type] = (this.counts[m.type] || 0) + 1;
+    });
     this.ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() }; });
     this.ws.on('error', (e) => { this.error = e; });
   }
@@ -83,6 +90,7 @@ export class PlainMember {
   send(text) { this.ws.send(JSON.stringify({ type: 'say', text })); }
   last(name) { const e = this.events.filter(([n]) => n === name).pop(); return e && e[1]; }
   all(name) { return this.events.filter(([n]) => n === name).map(([, d]) => d); }
+  count(name) { return this.counts[name] || 0; }
   close() { this.ws.close(); }
 }
 
