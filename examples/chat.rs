@@ -328,7 +328,9 @@ impl transport::Peer for PlainMember {
                     return Err(bad);
                 }
                 self.joined = true;
-                lock(&self.app.room).join(self.id, nick, Kind::Plain, self.outbox.clone());
+                let quiet = message.get("quiet") == Some(&Value::Bool(true));
+                let outbox = self.outbox.clone();
+                lock(&self.app.room).join(self.id, nick, Kind::Plain, outbox, quiet);
                 Ok(())
             }
             (Some("say"), true) => {

@@ -477,7 +477,7 @@ impl Server {
                 let mut room = lock(&self.room);
                 let id = room.next_id();
                 lock(&session.state).sio.member = Some(id);
-                room.join(id, nick, Kind::SocketIo, session.outbox.clone());
+                room.join(id, nick, Kind::SocketIo, session.outbox.clone(), false);
                 Ok(())
             }
             ("join", Some(_)) => Err("already joined"),

@@ -114,6 +114,9 @@ struct Member {
     nick: String,
     kind: Kind,
     outbox: Arc<Outbox>,
+    /// Joined quietly (load generators, bots): not listed, not announced, and sent no
+    /// presence events, so that N such members cost O(N) instead of O(N^2) notices.
+    quiet: bool,
 }
 
 /// Who is in the room: joined members by id, and the next id to hand out.
@@ -175,6 +178,7 @@ impl Room {
     fn users(&self) -> Value {
         self.members
             .iter()
+            .filter(|(_, m)| !m.quiet)
             .map(|(id, m)| json!({"id": id, "nick": m.nick}))
             .collect()
     }
@@ -184,16 +188,30 @@ impl Room {
         json!({"id": id, "nick": nick})
     }
 
-    /// Adds a member: `welcome` to it, `joined` to everyone else.
-    pub(crate) fn join(&mut self, id: u64, nick: &str, kind: Kind, outbox: Arc<Outbox>) {
+    /// Adds a member: `welcome` to it, `joined` to everyone else (a quiet member gets a
+    /// `welcome` with the member `count` instead of the list, and is not announced).
+    pub(crate) fn join(
+        &mut self,
+        id: u64,
+        nick: &str,
+        kind: Kind,
+        outbox: Arc<Outbox>,
+        quiet: bool,
+    ) {
         self.members.insert(
             id,
             Member {
                 nick: nick.to_owned(),
                 kind,
                 outbox,
+                quiet,
             },
         );
+        if quiet {
+            let welcome = object(json!({"id": id, "count": self.members.len()}));
+            self.send_to(id, "welcome", &welcome);
+            return;
+        }
         let (user, users) = (self.user(id), self.users());
         let welcome = object(json!({"id": id, "users": users}));
         self.send_to(id, "welcome", &welcome);
@@ -213,7 +231,9 @@ impl Room {
         while let Some(id) = gone.pop() {
             let user = self.user(id);
             if let Some(member) = self.members.remove(&id) {
-                member.outbox.close();
+                if member.quiet {
+                    continue;
+                }
                 let left = object(json!({"user": user, "users": self.users()}));
                 gone.extend(self.deliver("left", &left, None));
             }
@@ -253,9 +273,11 @@ impl Room {
         };
         let mut overflowed = Vec::new();
         for (id, member) in &self.members {
-            if Some(*id) != skip
-                && member.outbox.push(encoded.get(member.kind)) == Err(Refused::Full)
-            {
+            let presence = name != "message";
+            if Some(*id) == skip || (presence && member.quiet) {
+                continue;
+            }
+            if member.outbox.push(encoded.get(member.kind)) == Err(Refused::Full) {
                 overflowed.push(*id);
             }
         }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
-use wsmachine::{Accept, CloseCode, Config, Connection, Event, Message, MessageAssembler, NoMask};
+use wsmachine::{Accept, CloseCode, Config, Connection, Event, NoMask};
 
 use crate::room::Outbox;
 use crate::tokio_support::{self, Read, Ws, queue};
@@ -70,8 +70,8 @@ pub(crate) async fn run(
     let epoch = std::time::Instant::now();
     let conn = Connection::server(config, tokio_support::now(epoch));
     let mut ws = Ws::with_bytes(conn, stream, epoch, head);
-    let mut storage = vec![0u8; max_message_len];
-    let mut assembler = MessageAssembler::new(&mut storage);
+    // The message being received; no allocation while idle.
+    let mut message = String::new();
     loop {
         let mut texts = Vec::new();
         let mut close = None;
@@ -83,12 +83,19 @@ pub(crate) async fn run(
                     });
                 }
                 Event::Binary(_) => close = Some((CloseCode::PolicyViolation, "text only")),
+                Event::Text(chunk) => {
+                    // The engine enforces the message limit too; this keeps the string bounded.
+                    if message.len() + chunk.len() > max_message_len {
+                        close = Some((CloseCode::MessageTooBig, "message too big"));
+                    } else {
+                        message.push_str(chunk.prefix());
+                        message.push_str(chunk.text());
+                        if chunk.is_last() {
+                            texts.push(std::mem::take(&mut message));
+                        }
+                    }
+                }
                 _ => {}
-            }
-            match assembler.push(&event) {
-                Ok(Some(Message::Text(text))) => texts.push(text.to_owned()),
-                Ok(_) => {}
-                Err(_) => close = Some((CloseCode::MessageTooBig, "message too big")),
             }
             Ok(())
         });

@@ -9,11 +9,17 @@
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use wsmachine::{Connection, Error, Event, Instant, MaskSource};
 
+/// The most bytes one read takes in.
+const READ_LEN: usize = 16 * 1024;
+
 /// One WebSocket over one TCP stream.
+///
+/// The receive buffer exists only while bytes are in it: an idle connection holds no
+/// buffer at all (the chat keeps ~1 KB per idle member this way).
 pub struct Ws<M> {
     pub conn: Connection<M>,
     pub stream: TcpStream,
@@ -47,8 +53,7 @@ impl<M: MaskSource> Ws<M> {
         epoch: std::time::Instant,
         bytes: &[u8],
     ) -> Self {
-        let mut buf = vec![0u8; 16 * 1024];
-        buf[..bytes.len()].copy_from_slice(bytes);
+        let buf = bytes.to_vec();
         Self {
             conn,
             stream,
@@ -87,12 +92,15 @@ impl<M: MaskSource> Ws<M> {
         // Keep an unfinished HTTP head at the front (the only bytes ever left unconsumed).
         self.buf.copy_within(start..self.pending, 0);
         self.pending -= start;
+        if self.pending == 0 {
+            self.buf = Vec::new();
+        }
         result
     }
 
     /// Waits for bytes or for the engine's next deadline, whichever comes first.
     pub async fn read(&mut self) -> io::Result<Read> {
-        if self.pending == self.buf.len() {
+        if self.pending >= READ_LEN {
             return Err(io::Error::other("HTTP head larger than the receive buffer"));
         }
         let deadline = self.conn.poll_timeout().map(|at| {
@@ -106,8 +114,17 @@ impl<M: MaskSource> Ws<M> {
             }
         };
         tokio::select! {
-            n = self.stream.read(&mut self.buf[self.pending..]) => {
-                let n = n?;
+            // Wait for readiness first, so that no buffer is held while waiting.
+            ready = self.stream.readable() => {
+                ready?;
+                if self.buf.len() < READ_LEN {
+                    self.buf.resize(READ_LEN, 0);
+                }
+                let n = match self.stream.try_read(&mut self.buf[self.pending..]) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Read::Bytes),
+                    Err(e) => return Err(e),
+                };
                 if n == 0 {
                     let _ = self.conn.receive_eof(now(self.epoch));
                     self.finished = true;
@@ -145,6 +162,9 @@ impl<M: MaskSource> Ws<M> {
                 return Err(io::ErrorKind::WriteZero.into());
             }
             self.out.drain(..n);
+        }
+        if self.out.capacity() > 4096 {
+            self.out = Vec::new();
         }
         if self.finished {
             let _ = self.stream.shutdown().await;
