@@ -101,11 +101,13 @@ async fn main() -> io::Result<()> {
     loop {
         let (stream, peer) = listener.accept().await?;
         let app = app.clone();
-        tokio::spawn(async move {
+        let task = async move {
             if let Err(e) = serve(stream, &app).await {
                 eprintln!("{peer}: {e}");
             }
-        });
+        };
+        if std::env::var("CHAT_DEBUG_SIZE").is_ok() { eprintln!("task {} bytes", std::mem::size_of_val(&task)); }
+        tokio::spawn(task);
     }
 }
 
@@ -153,7 +155,7 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, &'static str> {
 /// Serves one TCP connection: HTTP requests (kept alive) until one becomes a WebSocket.
 async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut buf = Vec::with_capacity(1024);
+    let mut buf = Vec::new();
     loop {
         let head = loop {
             match parse_head(&buf) {
@@ -172,7 +174,7 @@ async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
         let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
         let route = match (head.method.as_str(), path) {
             // The engine validates the upgrade itself (and answers 400/426 when it is not one).
-            (_, "/ws") => return plain_member(stream, &buf, app).await,
+            (_, "/ws") => return plain_member(stream, buf, app).await,
             (method, "/socket.io/") => app.eio.route(method, &eio::Query::parse(query)),
             ("GET", "/" | "/index.html") => Route::Reply(html(PAGE)),
             ("GET", "/sio") => Route::Reply(html(SIO_PAGE)),
@@ -187,7 +189,7 @@ async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
                 return match app.eio.websocket(session) {
                     Ok(mut socket) => {
                         let config = transport::config(MAX_MESSAGE_LEN, app.keepalive);
-                        transport::run(stream, &buf, config, MAX_MESSAGE_LEN, &mut socket).await
+                        transport::run(stream, buf, config, MAX_MESSAGE_LEN, &mut socket).await
                     }
                     Err(reply) => respond(&mut stream, &reply, true).await,
                 };
@@ -221,12 +223,11 @@ async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
     }
 }
 
-/// Reads more bytes into `buf`; `false` at EOF.
+/// Reads more bytes into `buf`; `false` at EOF. (Into the heap: a stack buffer here would
+/// be part of every connection's future, idle or not.)
 async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<bool> {
-    let mut chunk = [0u8; 2048];
-    let n = stream.read(&mut chunk).await?;
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(n > 0)
+    buf.reserve(1024);
+    Ok(stream.read_buf(buf).await? > 0)
 }
 
 fn plain(status: &'static str, body: &str) -> Reply {
@@ -289,7 +290,7 @@ struct PlainMember {
     outbox: Arc<Outbox>,
 }
 
-async fn plain_member(stream: TcpStream, head: &[u8], app: &Arc<App>) -> io::Result<()> {
+async fn plain_member(stream: TcpStream, head: Vec<u8>, app: &Arc<App>) -> io::Result<()> {
     let id = lock(&app.room).next_id();
     let mut member = PlainMember {
         app: app.clone(),

@@ -62,7 +62,7 @@ pub(crate) fn config(max_message_len: usize, keepalive: Option<Duration>) -> Con
 /// it until either side ends it.
 pub(crate) async fn run(
     stream: TcpStream,
-    head: &[u8],
+    head: Vec<u8>,
     config: Config,
     max_message_len: usize,
     peer: &mut impl Peer,

@@ -15,6 +15,9 @@ use wsmachine::{Connection, Error, Event, Instant, MaskSource};
 
 /// The most bytes one read takes in.
 const READ_LEN: usize = 16 * 1024;
+/// The first read's size: a read that fills its buffer doubles the next one (up to
+/// `READ_LEN`), so that chatty peers get big reads and idle ones leave small holes.
+const FIRST_READ_LEN: usize = 1024;
 
 /// One WebSocket over one TCP stream.
 ///
@@ -31,6 +34,8 @@ pub struct Ws<M> {
     epoch: std::time::Instant,
     /// The transport is done (EOF seen, or the engine asked to close it).
     pub finished: bool,
+    /// The next read's size.
+    read_len: usize,
 }
 
 /// What one read produced.
@@ -43,7 +48,7 @@ pub enum Read {
 
 impl<M: MaskSource> Ws<M> {
     pub fn new(conn: Connection<M>, stream: TcpStream, epoch: std::time::Instant) -> Self {
-        Self::with_bytes(conn, stream, epoch, &[])
+        Self::with_bytes(conn, stream, epoch, Vec::new())
     }
 
     /// Like `new`, with bytes already read from the stream (e.g. a peeked HTTP head).
@@ -51,17 +56,17 @@ impl<M: MaskSource> Ws<M> {
         conn: Connection<M>,
         stream: TcpStream,
         epoch: std::time::Instant,
-        bytes: &[u8],
+        bytes: Vec<u8>,
     ) -> Self {
-        let buf = bytes.to_vec();
         Self {
             conn,
             stream,
-            buf,
             pending: bytes.len(),
+            buf: bytes,
             out: Vec::new(),
             epoch,
             finished: false,
+            read_len: FIRST_READ_LEN,
         }
     }
 
@@ -98,6 +103,23 @@ impl<M: MaskSource> Ws<M> {
         result
     }
 
+    /// Moves the engine's own output (pongs, Close echoes) into `out`. Not async, so that
+    /// its scratch buffer is not part of every connection's future.
+    fn drain_engine(&mut self) -> io::Result<()> {
+        let mut scratch = [0u8; 256];
+        while let Some(t) = self
+            .conn
+            .poll_transmit(&mut scratch)
+            .map_err(io::Error::other)?
+        {
+            self.out.extend_from_slice(&scratch[..t.len]);
+            if t.close_transport_after {
+                self.finished = true;
+            }
+        }
+        Ok(())
+    }
+
     /// Waits for bytes or for the engine's next deadline, whichever comes first.
     pub async fn read(&mut self) -> io::Result<Read> {
         if self.pending >= READ_LEN {
@@ -117,8 +139,9 @@ impl<M: MaskSource> Ws<M> {
             // Wait for readiness first, so that no buffer is held while waiting.
             ready = self.stream.readable() => {
                 ready?;
-                if self.buf.len() < READ_LEN {
-                    self.buf.resize(READ_LEN, 0);
+                let want = (self.pending + self.read_len).min(READ_LEN);
+                if self.buf.len() < want {
+                    self.buf.resize(want, 0);
                 }
                 let n = match self.stream.try_read(&mut self.buf[self.pending..]) {
                     Ok(n) => n,
@@ -131,6 +154,9 @@ impl<M: MaskSource> Ws<M> {
                     return Ok(Read::Eof);
                 }
                 self.pending += n;
+                if self.pending == self.buf.len() {
+                    self.read_len = (self.read_len * 2).min(READ_LEN);
+                }
                 Ok(Read::Bytes)
             }
             () = sleep => {
@@ -143,17 +169,7 @@ impl<M: MaskSource> Ws<M> {
     /// Writes the queued bytes and everything the engine owes; closes the stream when the
     /// engine says so (then `finished` is set). Cancel-safe: dropping it loses no byte.
     pub async fn flush(&mut self) -> io::Result<()> {
-        let mut scratch = [0u8; 256];
-        while let Some(t) = self
-            .conn
-            .poll_transmit(&mut scratch)
-            .map_err(io::Error::other)?
-        {
-            self.out.extend_from_slice(&scratch[..t.len]);
-            if t.close_transport_after {
-                self.finished = true;
-            }
-        }
+        self.drain_engine()?;
         // Written bytes leave `out` as each write completes, so a cancelled flush (the chat
         // gives up on a peer that stopped reading) loses nothing and can be resumed.
         while !self.out.is_empty() {
