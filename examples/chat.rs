@@ -106,7 +106,6 @@ async fn main() -> io::Result<()> {
                 eprintln!("{peer}: {e}");
             }
         };
-        if std::env::var("CHAT_DEBUG_SIZE").is_ok() { eprintln!("task {} bytes", std::mem::size_of_val(&task)); }
         tokio::spawn(task);
     }
 }

@@ -180,7 +180,12 @@ fn cpu_ticks(pid: u32) -> u64 {
     // Fields after the `(comm)`, which may contain spaces.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of stat; index 11 and 12 after `)`.
     tick(11) + tick(12)
 }
@@ -362,8 +367,13 @@ impl Client {
         }
         let mut welcomed = false;
         let sender = self.sender.then(|| {
-            let (mut go, epoch, rate, seconds, sent) =
-                (self.go.clone(), self.epoch, self.rate, self.seconds, self.sent.clone());
+            let (mut go, epoch, rate, seconds, sent) = (
+                self.go.clone(),
+                self.epoch,
+                self.rate,
+                self.seconds,
+                self.sent.clone(),
+            );
             tokio::spawn(async move {
                 let _ = go.wait_for(|&g| g).await;
                 let count = (rate * seconds).floor() as u64;

@@ -14,9 +14,9 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 struct Member {
@@ -82,7 +82,10 @@ async fn main() -> std::io::Result<()> {
     {
         config = config.read_buffer_size(size);
     }
-    println!("chat-tungstenite listening on http://{}", listener.local_addr()?);
+    println!(
+        "chat-tungstenite listening on http://{}",
+        listener.local_addr()?
+    );
     let room = Arc::new(Mutex::new(Room::default()));
     loop {
         let (stream, _) = listener.accept().await?;
@@ -191,7 +194,8 @@ fn on_text(
                 let message = json!({"type": "message", "from": room.user(id), "text": said});
                 room.broadcast(&message, None, false);
             } else {
-                let error = json!({"type": "error", "message": "a message must be 1 to 1000 characters"});
+                let error =
+                    json!({"type": "error", "message": "a message must be 1 to 1000 characters"});
                 let _ = outbox.send(error.to_string().into());
             }
             true
