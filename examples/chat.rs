@@ -99,7 +99,15 @@ async fn main() -> io::Result<()> {
         queue_bytes
     );
     loop {
-        let (stream, peer) = listener.accept().await?;
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, say: the room goes on, new connections wait.
+                eprintln!("accept: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
         let app = app.clone();
         let task = async move {
             if let Err(e) = serve(stream, &app).await {
@@ -193,7 +201,20 @@ async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
                     Err(reply) => respond(&mut stream, &reply, true).await,
                 };
             }
-            Route::Poll(session) => app.eio.poll(&session).await,
+            Route::Poll(session) => {
+                // A client that hangs up mid-poll frees its connection now, not at the
+                // poll's timeout (a pipelined request is left for later).
+                let hang_up = async {
+                    let mut byte = [0u8; 1];
+                    if let Ok(1..) = stream.peek(&mut byte).await {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                match app.eio.poll(&session, hang_up).await {
+                    Some(reply) => reply,
+                    None => return Ok(()),
+                }
+            }
             Route::Post(session) => {
                 let max = app.eio.settings().max_payload;
                 let Some(length) = head.content_length.filter(|_| !head.chunked) else {

@@ -279,18 +279,23 @@ impl Server {
         session.outbox.close();
     }
 
-    /// A long-poll `GET`: the queued packets, or waits for some.
-    pub(crate) async fn poll(&self, session: &Arc<Session>) -> Reply {
+    /// A long-poll `GET`: the queued packets, or waits for some; `None` when `hang_up`
+    /// (the client went away) comes first.
+    pub(crate) async fn poll(
+        &self,
+        session: &Arc<Session>,
+        hang_up: impl Future<Output = ()>,
+    ) -> Option<Reply> {
         {
             let mut state = lock(&session.state);
             if state.transport != Transport::Polling {
-                return Reply::bad_request();
+                return Some(Reply::bad_request());
             }
             if state.polling {
                 drop(state);
                 // Engine.IO servers treat an overlapping poll as a transport error.
                 self.close(session, "overlapping poll");
-                return Reply::bad_request();
+                return Some(Reply::bad_request());
             }
             state.polling = true;
         }
@@ -315,9 +320,12 @@ impl Server {
                 notified.await;
             }
         });
-        let body = wait.await.unwrap_or_else(|_| "6".into());
+        let body = tokio::select! {
+            body = wait => Some(body.unwrap_or_else(|_| "6".into())),
+            () = hang_up => None,
+        };
         lock(&session.state).polling = false;
-        Reply::text(body)
+        body.map(Reply::text)
     }
 
     /// A `POST`: every packet in the body, in order.
