@@ -30,7 +30,8 @@ fn decode_w1(buf: &mut [u8]) -> (u64, u64) {
             match received.event {
                 None => break,
                 Some(Event::Text(t)) => {
-                    sum += t.text().bytes().map(u64::from).sum::<u64>() + t.prefix().len() as u64;
+                    let (carried, text) = t.parts();
+                    sum += text.bytes().map(u64::from).sum::<u64>() + carried.len() as u64;
                     messages += u64::from(t.is_last());
                 }
                 Some(other) => panic!("unexpected {other:?}"),

@@ -136,7 +136,8 @@ fn decode(buf: &mut [u8], check: Check) -> Delivered {
             let (bytes_sum, len, last) = match received.event {
                 None => break,
                 Some(Event::Text(t)) => {
-                    let (p, s) = (t.prefix().as_bytes(), t.text().as_bytes());
+                    let (p, s) = t.parts();
+                    let (p, s) = (p.as_bytes(), s.as_bytes());
                     let at = out.bytes + p.len() as u64;
                     (
                         fold(p, out.bytes) ^ fold(s, at),
@@ -144,7 +145,11 @@ fn decode(buf: &mut [u8], check: Check) -> Delivered {
                         t.is_last(),
                     )
                 }
-                Some(Event::Binary(b)) => (fold(b.data, out.bytes), b.data.len(), b.is_last),
+                Some(Event::Binary(b)) => (
+                    fold(b.as_bytes(), out.bytes),
+                    b.as_bytes().len(),
+                    b.is_last(),
+                ),
                 Some(other) => panic!("unexpected event {other:?}"),
             };
             out.sum ^= bytes_sum;

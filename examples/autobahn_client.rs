@@ -69,8 +69,7 @@ fn run_with(host: &str, path: &str, mode: &mut Mode) -> io::Result<()> {
         let ended = socket.pump(|conn, out, scratch, event| {
             match (event, &mut *mode) {
                 (Event::Text(chunk), Mode::CollectText(text)) => {
-                    text.push_str(chunk.prefix());
-                    text.push_str(chunk.text());
+                    chunk.push_to(text).unwrap();
                 }
                 (event, Mode::Echo) => echo_chunk(conn, out, scratch, &event)?,
                 _ => {}

@@ -163,15 +163,14 @@ fn collect(
             inbox.push_back(Incoming::Established(r.subprotocol().map(String::from)))
         }
         Event::Text(chunk) => {
-            text.push_str(chunk.prefix());
-            text.push_str(chunk.text());
+            chunk.push_to(text).unwrap();
             if chunk.is_last() {
                 inbox.push_back(Incoming::Text(std::mem::take(text)));
             }
         }
         Event::Binary(chunk) => {
-            binary.extend_from_slice(chunk.data);
-            if chunk.is_last {
+            binary.extend_from_slice(chunk.as_bytes());
+            if chunk.is_last() {
                 inbox.push_back(Incoming::Binary(std::mem::take(binary)));
             }
         }

@@ -115,15 +115,14 @@ async fn run(target: &str) -> io::Result<()> {
                     }
                 }
                 Event::Text(chunk) => {
-                    text.push_str(chunk.prefix());
-                    text.push_str(chunk.text());
+                    chunk.push_to(&mut text).unwrap();
                     if chunk.is_last() {
                         got = Some(Expect::Text(std::mem::take(&mut text)));
                     }
                 }
                 Event::Binary(chunk) => {
-                    binary.extend_from_slice(chunk.data);
-                    if chunk.is_last {
+                    binary.extend_from_slice(chunk.as_bytes());
+                    if chunk.is_last() {
                         got = Some(Expect::Binary(std::mem::take(&mut binary)));
                     }
                 }

@@ -56,20 +56,20 @@ async fn serve(stream: TcpStream, epoch: std::time::Instant) -> io::Result<()> {
                 })
             }
             Event::Text(chunk) => {
-                // A code point that straddled two reads comes first, by value.
-                if !chunk.prefix().is_empty() {
-                    let prefix = chunk.prefix().as_bytes();
+                // The whole chunk: a code point that straddled two reads comes first, by value.
+                let (carried, text) = chunk.parts();
+                if !carried.is_empty() {
                     queue(out, |buf| {
-                        conn.send_fragment(MessageKind::Text, prefix, false, buf)
+                        conn.send_fragment(MessageKind::Text, carried.as_bytes(), false, buf)
                     })?;
                 }
-                let (text, last) = (chunk.text().as_bytes(), chunk.is_last());
+                let (text, last) = (text.as_bytes(), chunk.is_last());
                 queue(out, |buf| {
                     conn.send_fragment(MessageKind::Text, text, last, buf)
                 })
             }
             Event::Binary(chunk) => queue(out, |buf| {
-                conn.send_fragment(MessageKind::Binary, chunk.data, chunk.is_last, buf)
+                conn.send_fragment(MessageKind::Binary, chunk.as_bytes(), chunk.is_last(), buf)
             }),
             // Pongs and the Close echo are automatic.
             _ => Ok(()),

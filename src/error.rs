@@ -2,8 +2,7 @@
 
 use core::fmt;
 
-use crate::close::CloseCode;
-use crate::connection::State;
+use crate::close_code::CloseCode;
 
 /// Everything that can go wrong, split by who is to blame.
 ///
@@ -120,12 +119,29 @@ pub enum HandshakeFailure {
 }
 
 /// Local misuse of the API: the call changed nothing.
+///
+/// Each variant names the precondition that failed, so the fix can be read off the error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Misuse {
-    /// The call is not allowed in this state (e.g. sending before the handshake or after Close).
-    InvalidState(State),
+    /// `connect` on a client that already connected, or on a server.
+    NotIdle,
+    /// `receive` on a client before `connect` wrote the request.
+    NotConnecting,
+    /// `accept` or `reject` with no upgrade request awaiting an answer.
+    NoRequestPending,
+    /// A send or `close` before the opening handshake completed.
+    HandshakeIncomplete,
+    /// A send or `close` after this endpoint sent its Close (§5.5.1: nothing may follow).
+    CloseAlreadySent,
+    /// A data or ping/pong send after the peer's Close; only `close` (to answer it) is allowed.
+    CloseReceived,
+    /// A send or `close` on a connection that is over (closed, failed, timed out, EOF).
+    ConnectionClosed,
+    /// `Accept::with_subprotocol` named a subprotocol the client did not offer
+    /// ([§4.2.2](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2)).
+    SubprotocolNotOffered,
     /// A ping or pong payload longer than 125 bytes.
     ControlPayloadTooLong,
     /// A close code that may not be sent (1005, 1006, 1015, out of range).
@@ -140,7 +156,9 @@ pub enum Misuse {
     MessageInProgress,
     /// A continuation was sent with no fragmented message started.
     NoMessageInProgress,
-    /// A header name or value, host, path or subprotocol contains forbidden bytes.
+    /// A header name or value, host, path or subprotocol contains forbidden bytes, or an
+    /// extra header the handshake owns or that announces a body (`Content-Length`,
+    /// `Transfer-Encoding`).
     InvalidHeader,
     /// The subprotocols offered exceed 125 bytes (the engine keeps them to check the answer).
     TooManySubprotocols,
@@ -275,7 +293,14 @@ impl fmt::Display for HandshakeFailure {
 impl fmt::Display for Misuse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidState(state) => write!(f, "not allowed in state {state:?}"),
+            Self::NotIdle => f.write_str("connect on a client that is not idle"),
+            Self::NotConnecting => f.write_str("receive before connect"),
+            Self::NoRequestPending => f.write_str("no upgrade request awaits an answer"),
+            Self::HandshakeIncomplete => f.write_str("the opening handshake is not complete"),
+            Self::CloseAlreadySent => f.write_str("a Close was already sent"),
+            Self::CloseReceived => f.write_str("the peer sent Close; only close may answer"),
+            Self::ConnectionClosed => f.write_str("the connection is over"),
+            Self::SubprotocolNotOffered => f.write_str("subprotocol not offered by the client"),
             Self::ControlPayloadTooLong => f.write_str("control payload over 125 bytes"),
             Self::InvalidCloseCode(code) => write!(f, "close code {code} may not be sent"),
             Self::ReasonTooLong => f.write_str("close reason over 123 bytes"),

@@ -1,8 +1,9 @@
 //! What [`Connection::receive`](crate::Connection::receive) hands back.
 
 use crate::close::CloseFrame;
+use crate::fixed::FixedBuf;
 use crate::frame::MAX_CONTROL_PAYLOAD_LEN;
-use crate::handshake::{Request, Response};
+use crate::handshake::{Rejection, Request, Response};
 use crate::utf8::Utf8Chunk;
 
 /// The result of one [`receive`](crate::Connection::receive) call.
@@ -31,6 +32,11 @@ pub enum Event<'a> {
     UpgradeRequest(Request<'a>),
     /// Client: the server accepted; the connection is open.
     Established(Response<'a>),
+    /// Client: the server answered with a status other than 101; its status, headers and
+    /// body are here. The connection has failed with
+    /// [`HandshakeFailure::Rejected`](crate::HandshakeFailure::Rejected), which every later
+    /// `receive` returns; close the transport.
+    Rejected(Rejection<'a>),
     /// A piece of a text message, always valid UTF-8.
     Text(TextChunk<'a>),
     /// A piece of a binary message.
@@ -45,10 +51,19 @@ pub enum Event<'a> {
     Close(CloseFrame),
 }
 
-/// A piece of a text message: [`prefix`](Self::prefix) then [`text`](Self::text).
+/// A piece of a text message, always valid UTF-8, borrowing the receive buffer.
 ///
-/// `prefix` is a code point that straddled two reads, completed from the engine's 4-byte
-/// stash; `text` borrows the receive buffer. Both are valid UTF-8.
+/// Read it whole: [`as_str`](Self::as_str) gives the one `&str` when the chunk is entirely
+/// borrowed (every chunk but one whose first code point straddled two reads), and
+/// [`parts`](Self::parts), [`chars`](Self::chars), [`push_to`](Self::push_to) and `Display`
+/// always cover the whole chunk, the code point the engine carried over in its 4-byte stash
+/// included.
+///
+/// ```
+/// # fn handle(chunk: wsmachine::TextChunk<'_>, text: &mut String) -> core::fmt::Result {
+/// chunk.push_to(text)?; // or: match chunk.as_str() { Some(s) => .., None => chunk.parts() }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TextChunk<'a> {
@@ -58,14 +73,31 @@ pub struct TextChunk<'a> {
 }
 
 impl<'a> TextChunk<'a> {
-    /// A code point carried over from the previous read (empty if none).
-    pub fn prefix(&self) -> &str {
-        self.utf8.prefix()
+    /// The whole chunk as one `&str` borrowed from the receive buffer, or `None` if a code
+    /// point was carried over from the previous read (then use [`parts`](Self::parts)).
+    #[inline]
+    pub const fn as_str(&self) -> Option<&'a str> {
+        self.utf8.as_str()
     }
 
-    /// The text borrowed from the receive buffer.
-    pub const fn text(&self) -> &'a str {
-        self.utf8.text()
+    /// The whole chunk in two parts, to be used together: the carried-over code point
+    /// (empty if none, held by the chunk), then the text borrowed from the receive buffer.
+    #[inline]
+    pub fn parts(&self) -> (&str, &'a str) {
+        self.utf8.parts()
+    }
+
+    /// Every character of the chunk.
+    pub fn chars(&self) -> core::iter::Chain<core::str::Chars<'_>, core::str::Chars<'a>> {
+        self.utf8.chars()
+    }
+
+    /// Appends the whole chunk to `out` (a `String`, a `heapless::String`, a formatter).
+    ///
+    /// # Errors
+    /// Whatever `out` returns (for example a full fixed-capacity string).
+    pub fn push_to<W: core::fmt::Write + ?Sized>(&self, out: &mut W) -> core::fmt::Result {
+        self.utf8.push_to(out)
     }
 
     /// Whether this chunk starts a message.
@@ -78,7 +110,7 @@ impl<'a> TextChunk<'a> {
         self.is_last
     }
 
-    /// Bytes in `prefix` and `text` together.
+    /// Bytes in the whole chunk.
     pub const fn len(&self) -> usize {
         self.utf8.len()
     }
@@ -89,57 +121,74 @@ impl<'a> TextChunk<'a> {
     }
 }
 
-/// A piece of a binary message, borrowing the receive buffer.
+impl core::fmt::Display for TextChunk<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.push_to(f)
+    }
+}
+
+/// A piece of a binary message, borrowing the receive buffer (unmasked in place).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(clippy::exhaustive_structs)] // a chunk is its bytes and its place in the message
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BinaryChunk<'a> {
-    /// The payload bytes, unmasked in place.
-    pub data: &'a [u8],
+    pub(crate) data: &'a [u8],
+    pub(crate) is_first: bool,
+    pub(crate) is_last: bool,
+}
+
+impl<'a> BinaryChunk<'a> {
+    /// The payload bytes, borrowed from the receive buffer.
+    #[inline]
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.data
+    }
+
     /// Whether this chunk starts a message.
-    pub is_first: bool,
+    pub const fn is_first(&self) -> bool {
+        self.is_first
+    }
+
     /// Whether this chunk ends a message.
-    pub is_last: bool,
+    pub const fn is_last(&self) -> bool {
+        self.is_last
+    }
+
+    /// Bytes in the chunk.
+    pub const fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether the chunk carries no bytes (empty messages still have a first/last chunk).
+    pub const fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
 }
 
 /// A ping or pong payload, at most 125 bytes, held by value.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ControlPayload {
-    // INVARIANT: `len <= MAX_CONTROL_PAYLOAD_LEN`.
-    bytes: [u8; MAX_CONTROL_PAYLOAD_LEN],
-    len: u8,
+    bytes: FixedBuf<MAX_CONTROL_PAYLOAD_LEN>,
 }
 
 impl ControlPayload {
     /// The empty payload.
     pub const EMPTY: Self = Self {
-        bytes: [0; MAX_CONTROL_PAYLOAD_LEN],
-        len: 0,
+        bytes: FixedBuf::EMPTY,
     };
 
     /// Copies `data`, or `None` if it is longer than 125 bytes.
     pub fn new(data: &[u8]) -> Option<Self> {
-        let mut this = Self::EMPTY;
-        crate::copy_bytes(this.bytes.get_mut(..data.len())?, data);
-        this.len = u8::try_from(data.len()).ok()?;
-        Some(this)
+        FixedBuf::new(data).map(|bytes| Self { bytes })
     }
 
     /// The payload bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+        self.bytes.as_bytes()
     }
 
-    /// Appends `data` if it fits; false (and nothing appended) otherwise.
-    pub(crate) fn extend(&mut self, data: &[u8]) -> bool {
-        let start = usize::from(self.len);
-        let end = start + data.len();
-        let (Some(dst), Ok(len)) = (self.bytes.get_mut(start..end), u8::try_from(end)) else {
-            return false;
-        };
-        crate::copy_bytes(dst, data);
-        self.len = len;
-        true
+    /// The payload gathered in the receive path's stash.
+    pub(crate) const fn from_buf(bytes: FixedBuf<MAX_CONTROL_PAYLOAD_LEN>) -> Self {
+        Self { bytes }
     }
 }
 

@@ -325,8 +325,7 @@ pub fn utf8(data: &[u8]) {
         fed += n;
         match validator.feed(chunk) {
             Ok(piece) => {
-                text.push_str(piece.prefix());
-                text.push_str(piece.text());
+                piece.push_to(&mut text).unwrap();
             }
             Err(_) => {
                 failed_at = Some(fed);
@@ -377,13 +376,12 @@ impl Observed {
             "event after the end: {event:?}"
         );
         match event {
-            Event::UpgradeRequest(_) | Event::Established(_) => {}
+            Event::UpgradeRequest(_) | Event::Established(_) | Event::Rejected(_) => {}
             Event::Text(chunk) => {
                 assert!(self.binary.is_none(), "text inside a binary message");
                 assert_eq!(chunk.is_first(), self.text.is_none(), "text is_first");
                 let text = self.text.get_or_insert_with(String::new);
-                text.push_str(chunk.prefix());
-                text.push_str(chunk.text());
+                chunk.push_to(text).unwrap();
                 if chunk.is_last() {
                     let text = self.text.take().unwrap_or_default();
                     self.items.push(Item::Text(text));
@@ -391,10 +389,10 @@ impl Observed {
             }
             Event::Binary(chunk) => {
                 assert!(self.text.is_none(), "binary inside a text message");
-                assert_eq!(chunk.is_first, self.binary.is_none(), "binary is_first");
+                assert_eq!(chunk.is_first(), self.binary.is_none(), "binary is_first");
                 let data = self.binary.get_or_insert_with(Vec::new);
-                data.extend_from_slice(chunk.data);
-                if chunk.is_last {
+                data.extend_from_slice(chunk.as_bytes());
+                if chunk.is_last() {
                     let data = self.binary.take().unwrap_or_default();
                     self.items.push(Item::Binary(data));
                 }
@@ -440,6 +438,20 @@ fn run<M: MaskSource>(conn: &mut Connection<M>, stream: &[u8], sizes: &[usize]) 
                         break;
                     };
                     assert!(consumed > 0, "an event without progress: {event:?}");
+                    if let Event::Rejected(rejection) = &event {
+                        // The refusal is the failure, delivered once with its body.
+                        let error = Error::Handshake(crate::HandshakeFailure::Rejected {
+                            status: rejection.status(),
+                        });
+                        assert!(rejection.body().len() <= consumed);
+                        buf.drain(..consumed);
+                        observed.error = Some(error);
+                        assert_eq!(conn.receive(now, &mut buf.clone()), Err(error));
+                        let mut reply = Vec::new();
+                        assert!(drain(conn, &mut reply), "a refusal closes the transport");
+                        assert!(reply.is_empty(), "a client answers a refusal with nothing");
+                        break;
+                    }
                     observed.record(&event);
                     let is_request = matches!(event, Event::UpgradeRequest(_));
                     buf.drain(..consumed);
@@ -597,6 +609,11 @@ fn server_head(data: &[u8], sizes: &[usize]) -> HeadVerdict {
 fn client_head(data: &[u8], sizes: &[usize]) -> HeadVerdict {
     let mut conn = client();
     let (verdict, _) = head(&mut conn, data, sizes, |_, event, consumed, _| {
+        if let Event::Rejected(rejection) = event {
+            let status = rejection.status().to_string();
+            let body = String::from_utf8_lossy(rejection.body()).into_owned();
+            return (status, body, None, consumed);
+        }
         let Event::Established(response) = event else {
             panic!("{event:?}");
         };

@@ -22,10 +22,12 @@ extern crate std;
 mod fmt;
 
 mod close;
+mod close_code;
 mod config;
 mod connection;
 mod error;
 mod event;
+mod fixed;
 mod frame;
 mod handshake;
 #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
@@ -48,7 +50,8 @@ pub use frame::{
     NoMask, Opcode,
 };
 pub use handshake::{
-    Accept, AcceptKey, ClientRequest, HeaderIter, Key, Reject, Request, Response, accept_key,
+    Accept, AcceptKey, ClientRequest, HeaderIter, Key, Reject, Rejection, Request, Response,
+    accept_key,
 };
 pub use message::{Message, MessageAssembler, MessageKind};
 pub use time::Instant;

@@ -96,7 +96,8 @@ impl<'b> MessageAssembler<'b> {
         }
         let fits = match event {
             Event::Text(chunk) => {
-                self.append(chunk.prefix().as_bytes()) && self.append(chunk.text().as_bytes())
+                let (carried, text) = chunk.parts();
+                self.append(carried.as_bytes()) && self.append(text.as_bytes())
             }
             Event::Binary(chunk) => self.append(chunk.data),
             _ => true,

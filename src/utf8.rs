@@ -28,9 +28,11 @@ impl core::error::Error for Utf8Error {}
 /// let euro = "€".as_bytes(); // E2 82 AC
 /// let mut v = Utf8Validator::new();
 /// let first = v.feed(&euro[..2]).unwrap();
-/// assert_eq!((first.prefix(), first.text()), ("", ""));
+/// assert_eq!(first.as_str(), Some(""));
 /// let second = v.feed(&euro[2..]).unwrap();
-/// assert_eq!(second.prefix(), "€");
+/// assert_eq!(second.as_str(), None); // "€" was carried over: read it whole
+/// assert_eq!(second.parts(), ("€", ""));
+/// assert_eq!(std::format!("{second}"), "€");
 /// assert!(v.finish().is_ok());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -43,8 +45,11 @@ pub struct Utf8Validator {
 
 /// The validated text of one [`Utf8Validator::feed`] call.
 ///
-/// `prefix` is the code point completed from bytes of earlier calls (held by value, at most 4
-/// bytes); `text` borrows the input. Their concatenation is the text to deliver.
+/// Zero-copy where it can be: the text borrows the input, except for a code point completed
+/// from bytes of earlier calls (held by value, at most 4 bytes) in front of it. Every
+/// accessor yields the whole text: [`as_str`](Self::as_str) when nothing was carried over,
+/// else [`parts`](Self::parts), [`chars`](Self::chars), [`push_to`](Self::push_to) or
+/// `Display`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Utf8Chunk<'a> {
@@ -176,9 +181,58 @@ impl<'a> Utf8Chunk<'a> {
         text: "",
     };
 
-    /// The code point completed from earlier input (empty if none), then [`text`](Self::text).
+    /// The whole text as one borrowed `&str`, when no code point was carried over from
+    /// earlier input (the common case); `None` when there was: use [`parts`](Self::parts),
+    /// [`push_to`](Self::push_to), [`chars`](Self::chars) or `Display` then.
     #[inline]
-    pub fn prefix(&self) -> &str {
+    pub const fn as_str(&self) -> Option<&'a str> {
+        if self.prefix_len == 0 {
+            Some(self.text)
+        } else {
+            None
+        }
+    }
+
+    /// The whole text in its two parts, to be used together: the code point completed from
+    /// earlier input (held by value, empty if none), then the text borrowed from the input.
+    #[inline]
+    pub fn parts(&self) -> (&str, &'a str) {
+        (self.carried(), self.text)
+    }
+
+    /// Every character of the text, the carried-over code point first.
+    pub fn chars(&self) -> core::iter::Chain<core::str::Chars<'_>, core::str::Chars<'a>> {
+        self.carried().chars().chain(self.text.chars())
+    }
+
+    /// Appends the whole text to `out` (a `String`, a `heapless::String`, a formatter).
+    ///
+    /// # Errors
+    /// Whatever `out` returns (for example a full fixed-capacity string).
+    pub fn push_to<W: fmt::Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        out.write_str(self.carried())?;
+        out.write_str(self.text)
+    }
+
+    /// Total length in bytes of the whole text.
+    pub const fn len(&self) -> usize {
+        self.prefix_len as usize + self.text.len()
+    }
+
+    /// Whether there is no text at all.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The part borrowed from the input, without the carried code point: for the crate's
+    /// adapters, which re-borrow it from their buffer and keep the chunk's carried part.
+    #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
+    pub(crate) const fn borrowed(&self) -> &'a str {
+        self.text
+    }
+
+    #[inline]
+    fn carried(&self) -> &str {
         if self.prefix_len == 0 {
             return ""; // the common case: no code point straddled two reads
         }
@@ -188,20 +242,11 @@ impl<'a> Utf8Chunk<'a> {
             .unwrap_or_default();
         core::str::from_utf8(bytes).unwrap_or_default()
     }
+}
 
-    /// The validated text borrowed from the input.
-    pub const fn text(&self) -> &'a str {
-        self.text
-    }
-
-    /// Total length in bytes of prefix and text.
-    pub const fn len(&self) -> usize {
-        self.prefix_len as usize + self.text.len()
-    }
-
-    /// Whether there is no text at all.
-    pub const fn is_empty(&self) -> bool {
-        self.len() == 0
+impl fmt::Display for Utf8Chunk<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.push_to(f)
     }
 }
 
@@ -258,8 +303,7 @@ mod tests {
         let mut out = String::new();
         for piece in pieces {
             let chunk = v.feed(piece)?;
-            out.push_str(chunk.prefix());
-            out.push_str(chunk.text());
+            chunk.push_to(&mut out).unwrap();
         }
         v.finish()?;
         Ok(out)

@@ -267,13 +267,65 @@ fn pipelined_request_after_a_rejection_is_never_parsed() {
 fn response_without_101_reports_its_status() {
     let (mut conn, _) = client(Config::new(), &[]);
     let (events, wire) = feed(&mut conn, b"HTTP/1.1 403 Forbidden\r\n\r\n", &[1], None);
+    let rejected = Error::Handshake(HandshakeFailure::Rejected { status: 403 });
     assert_eq!(
         events,
-        [Ev::Error(Error::Handshake(HandshakeFailure::Rejected {
-            status: 403
-        }))]
+        [
+            Ev::Rejected {
+                status: 403,
+                body: vec![],
+                complete: false
+            },
+            Ev::Error(rejected)
+        ]
     );
     assert!(wire.is_empty());
+}
+
+#[test]
+fn rejected_client_sees_the_body_in_any_split() {
+    let response = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 12\r\n\r\nlog in first";
+    for split in [0, 1, 3, 7] {
+        let (mut conn, _) = client(Config::new(), &[]);
+        let mut input = response.to_vec();
+        input.extend_from_slice(b"\x81\x01x"); // never read as a frame
+        let (events, wire) = feed(&mut conn, &input, &[split], None);
+        assert_eq!(
+            events[0],
+            Ev::Rejected {
+                status: 401,
+                body: b"log in first".to_vec(),
+                complete: true
+            },
+            "split {split}"
+        );
+        assert_eq!(
+            events[1..],
+            [Ev::Error(Error::Handshake(HandshakeFailure::Rejected {
+                status: 401
+            }))]
+        );
+        assert!(wire.is_empty());
+        assert_eq!(conn.closed().map(|c| c.clean), Some(false));
+    }
+}
+
+#[test]
+fn rejected_body_is_cut_at_the_head_limit() {
+    let config = Config::new().with_max_head_len(64);
+    let head = b"HTTP/1.1 500 Oops\r\nContent-Length: 100\r\n\r\n";
+    let mut input = head.to_vec();
+    input.extend_from_slice(&[b'z'; 100]);
+    let (mut conn, _) = client(config, &[]);
+    let (events, _) = feed(&mut conn, &input, &[5], None);
+    assert_eq!(
+        events[0],
+        Ev::Rejected {
+            status: 500,
+            body: vec![b'z'; 64 - head.len()],
+            complete: false
+        }
+    );
 }
 
 #[test]
@@ -510,7 +562,7 @@ fn invalid_utf8_split_across_fragments_and_reads_fails_at_the_first_bad_byte() {
     let mut conn = upgraded(Role::Server, Config::new());
     let mut buf = input.clone();
     let first = conn.receive(Instant::ZERO, &mut buf).unwrap();
-    assert!(matches!(first.event, Some(Event::Text(t)) if t.text() == "a" && t.is_first()));
+    assert!(matches!(first.event, Some(Event::Text(t)) if t.as_str() == Some("a") && t.is_first()));
     let consumed = first.consumed;
     // Next read ends right after the 0x28: the failure comes now, not at message end.
     let end = input.len() - 2;

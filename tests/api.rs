@@ -104,8 +104,7 @@ fn receive_text(wire: &[u8], read_len: usize) -> (String, usize) {
                 None => break,
                 Some(Event::Text(chunk)) => {
                     assert!(!done, "text after the last chunk");
-                    text.push_str(chunk.prefix());
-                    text.push_str(chunk.text());
+                    chunk.push_to(&mut text).unwrap();
                     done = chunk.is_last();
                     events += 1;
                 }

@@ -22,15 +22,15 @@ fn echo_with_per_event_drain(wire: &mut [u8]) -> Vec<u8> {
         let consumed = received.consumed;
         let Some(event) = received.event else { break };
         if let Event::Text(chunk) = event {
-            let n = server
-                .send_fragment(
-                    MessageKind::Text,
-                    chunk.text().as_bytes(),
-                    chunk.is_last(),
-                    &mut out,
-                )
-                .unwrap();
-            written.extend_from_slice(&out[..n]);
+            let (carried, text) = chunk.parts();
+            for (piece, last) in [(carried, false), (text, chunk.is_last())] {
+                if !piece.is_empty() || last {
+                    let n = server
+                        .send_fragment(MessageKind::Text, piece.as_bytes(), last, &mut out)
+                        .unwrap();
+                    written.extend_from_slice(&out[..n]);
+                }
+            }
         }
         drain(&mut server, &mut written);
         buf = &mut buf[consumed..];

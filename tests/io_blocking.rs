@@ -231,8 +231,7 @@ fn read_event_streams_a_message_larger_than_rx() {
         let (mut text, mut chunks) = (String::new(), 0);
         while let Some(event) = ws.read_event().unwrap() {
             if let Event::Text(chunk) = event {
-                text.push_str(chunk.prefix());
-                text.push_str(chunk.text());
+                chunk.push_to(&mut text).unwrap();
                 chunks += 1;
             }
         }

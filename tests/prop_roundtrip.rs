@@ -122,15 +122,14 @@ fn run(
             let Some(event) = received.event else { break };
             match event {
                 Event::Text(c) => {
-                    text.push_str(c.prefix());
-                    text.push_str(c.text());
+                    c.push_to(&mut text).unwrap();
                     if c.is_last() {
                         got.push(Got::Text(std::mem::take(&mut text)));
                     }
                 }
                 Event::Binary(c) => {
-                    binary.extend_from_slice(c.data);
-                    if c.is_last {
+                    binary.extend_from_slice(c.as_bytes());
+                    if c.is_last() {
                         got.push(Got::Binary(std::mem::take(&mut binary)));
                     }
                 }

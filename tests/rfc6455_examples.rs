@@ -117,7 +117,7 @@ fn binary_256_and_65536_byte_headers() {
         let mut wire = out[..n].to_vec();
         let received = client.receive(Instant::ZERO, &mut wire).unwrap();
         assert!(
-            matches!(received.event, Some(Event::Binary(c)) if c.data.len() == len && c.is_last)
+            matches!(received.event, Some(Event::Binary(c)) if c.as_bytes().len() == len && c.is_last())
         );
     }
 }

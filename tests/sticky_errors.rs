@@ -3,9 +3,7 @@
 mod common;
 
 use common::*;
-use wsmachine::{
-    CloseCode, Config, Error, Instant, MessageKind, Misuse, ProtocolViolation, Role, State,
-};
+use wsmachine::{CloseCode, Config, Error, Instant, MessageKind, Misuse, ProtocolViolation, Role};
 
 #[test]
 fn protocol_error_is_sticky_and_nothing_is_delivered_after_it() {
@@ -21,7 +19,7 @@ fn protocol_error_is_sticky_and_nothing_is_delivered_after_it() {
     let mut out = [0u8; 256];
     assert!(matches!(
         client.send_text("x", &mut out),
-        Err(Error::Usage(Misuse::InvalidState(State::Closed)))
+        Err(Error::Usage(Misuse::ConnectionClosed))
     ));
 }
 
@@ -74,11 +72,11 @@ fn client_cannot_send_before_the_handshake_completes() {
     let mut out = [0u8; 64];
     assert_eq!(
         client.send_text("early", &mut out),
-        Err(Error::Usage(Misuse::InvalidState(State::Connecting)))
+        Err(Error::Usage(Misuse::HandshakeIncomplete))
     );
     assert_eq!(
         client.send_ping(b"", &mut out),
-        Err(Error::Usage(Misuse::InvalidState(State::Connecting)))
+        Err(Error::Usage(Misuse::HandshakeIncomplete))
     );
 }
 
@@ -91,11 +89,11 @@ fn no_data_after_close_was_sent() {
         .unwrap();
     assert_eq!(
         server.send_text("late", &mut out),
-        Err(Error::Usage(Misuse::InvalidState(State::Closing)))
+        Err(Error::Usage(Misuse::CloseAlreadySent))
     );
     assert_eq!(
         server.close(Instant::ZERO, CloseCode::Normal, "", &mut out),
-        Err(Error::Usage(Misuse::InvalidState(State::Closing)))
+        Err(Error::Usage(Misuse::CloseAlreadySent))
     );
 }
 

@@ -250,19 +250,19 @@ pub fn echo_chunk<M: MaskSource>(
     use wsmachine::MessageKind;
     match event {
         Event::Text(chunk) => {
-            let prefix = chunk.prefix().as_bytes();
-            if !prefix.is_empty() {
+            let (carried, text) = chunk.parts();
+            if !carried.is_empty() {
                 send_into(out, scratch, |buf| {
-                    conn.send_fragment(MessageKind::Text, prefix, false, buf)
+                    conn.send_fragment(MessageKind::Text, carried.as_bytes(), false, buf)
                 })?;
             }
-            let (text, last) = (chunk.text().as_bytes(), chunk.is_last());
+            let (text, last) = (text.as_bytes(), chunk.is_last());
             send_into(out, scratch, |buf| {
                 conn.send_fragment(MessageKind::Text, text, last, buf)
             })
         }
         Event::Binary(chunk) => send_into(out, scratch, |buf| {
-            conn.send_fragment(MessageKind::Binary, chunk.data, chunk.is_last, buf)
+            conn.send_fragment(MessageKind::Binary, chunk.as_bytes(), chunk.is_last(), buf)
         }),
         _ => Ok(()),
     }

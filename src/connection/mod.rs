@@ -13,9 +13,12 @@
 //!
 //! After any input or command, drain (step 3) before waiting again.
 
+mod offer;
 mod receive;
 mod send;
 mod state;
+#[cfg(test)]
+mod tests;
 mod timer;
 
 pub use state::{Role, State};
@@ -31,7 +34,7 @@ use crate::time::Instant;
 use receive::Receiver;
 use send::Sender;
 use state::Phase;
-use timer::{Timer, Timers};
+use timer::Timers;
 
 /// A WebSocket connection: handshake, framing and closing, for either role.
 ///
@@ -143,8 +146,7 @@ impl<M: MaskSource> Connection<M> {
     /// An already upgraded connection: an HTTP stack did the handshake; framing starts now.
     pub fn upgraded(config: Config, role: Role, mask: M, now: Instant) -> Self {
         let mut this = Self::new(config, role, mask, Phase::Open, now, None);
-        this.timers.set(Timer::Handshake, None);
-        this.arm_keepalive(now);
+        this.open(now);
         this
     }
 
@@ -156,23 +158,20 @@ impl<M: MaskSource> Connection<M> {
         now: Instant,
         read_head: Option<HeadReader<M>>,
     ) -> Self {
-        let mut timers = Timers::default();
-        timers.set(
-            Timer::Handshake,
-            config.handshake_timeout().map(|t| now.saturating_add(t)),
-        );
-        Self {
+        let mut this = Self {
             config,
             role,
             mask,
             phase,
             receiver: Receiver::new(),
             sender: Sender::new(),
-            timers,
+            timers: Timers::default(),
             outcome: None,
             now,
             read_head,
-        }
+        };
+        this.on_start(now);
+        this
     }
 
     // ---- getters ----
@@ -212,6 +211,12 @@ impl<M: MaskSource> Connection<M> {
     /// close): an output buffer this large never fails `poll_transmit`.
     pub const fn max_transmit_len(&self) -> usize {
         MAX_ENGINE_TRANSMIT_LEN
+    }
+
+    /// Whether a received frame or fragmented message has begun and not ended: at transport
+    /// EOF this means the stream was cut inside a message (report it as truncated).
+    pub const fn receive_in_progress(&self) -> bool {
+        self.receiver.in_progress()
     }
 
     /// Bytes the head scanner has examined, to show the handshake scan is linear.
@@ -254,14 +259,15 @@ impl<M: MaskSource> Connection<M> {
                 consumed: buf.len(),
                 event: None,
             }),
-            Phase::ClientIdle => Err(Error::Usage(Misuse::InvalidState(State::Connecting))),
+            Phase::ClientIdle => Err(Error::Usage(Misuse::NotConnecting)),
             Phase::ServerAwaitDecision(_) => Err(Error::Usage(Misuse::DecisionPending)),
-            Phase::ServerAwaitRequest(_) | Phase::ClientAwaitResponse { .. } => {
-                match self.read_head {
-                    Some(read_head) => read_head(self, now, buf),
-                    None => Err(self.invalid_state()),
-                }
-            }
+            Phase::ServerAwaitRequest(_)
+            | Phase::ClientAwaitResponse { .. }
+            | Phase::ClientRejected { .. } => match self.read_head {
+                Some(read_head) => read_head(self, now, buf),
+                // Unreachable: only `server` and `client` start in these phases, with a reader.
+                None => Err(Error::Usage(Misuse::HandshakeIncomplete)),
+            },
             Phase::Open | Phase::CloseSent => self.receive_frames(now, buf),
         }
     }
@@ -271,17 +277,7 @@ impl<M: MaskSource> Connection<M> {
     /// EOF before the closing handshake is an abnormal closure (1006, RFC 6455 §7.1.5).
     pub fn receive_eof(&mut self, now: Instant) -> Closed {
         self.now = self.now.max(now);
-        let closed = match self.outcome {
-            Some(closed) => closed,
-            None => Closed {
-                code: CloseCode::Abnormal,
-                clean: false,
-                initiator: Initiator::Remote,
-            },
-        };
-        self.finish(closed);
-        self.sender.clear();
-        closed
+        self.on_eof()
     }
 
     /// Fires every deadline due at `now`; returns the outcome if one ended the connection.
@@ -290,13 +286,7 @@ impl<M: MaskSource> Connection<M> {
     /// early is harmless), then drain with `poll_transmit`.
     pub fn handle_timeout(&mut self, now: Instant) -> Option<Closed> {
         self.now = self.now.max(now);
-        let mut ended = None;
-        while let Some(timer) = self.timers.expire(now) {
-            if let Some(closed) = self.on_timer(timer, now) {
-                ended = Some(closed);
-            }
-        }
-        ended
+        self.on_deadlines(now)
     }
 
     // ---- commands ----
@@ -307,7 +297,7 @@ impl<M: MaskSource> Connection<M> {
     /// this call, not from construction or the last input.
     ///
     /// # Errors
-    /// [`Misuse::InvalidState`] unless the client is idle, [`Misuse::InvalidHeader`] or
+    /// [`Misuse::NotIdle`] unless the client is idle, [`Misuse::InvalidHeader`] or
     /// [`Misuse::TooManySubprotocols`] for a bad request, [`Error::BufferTooSmall`].
     pub fn connect(
         &mut self,
@@ -316,23 +306,12 @@ impl<M: MaskSource> Connection<M> {
         out: &mut [u8],
     ) -> Result<usize, Error> {
         if !matches!(self.phase, Phase::ClientIdle) {
-            return Err(self.invalid_state());
+            return Err(Error::Usage(Misuse::NotIdle));
         }
         let (accept, offered) = request.prepare()?;
         let len = request.write(out)?;
         self.now = self.now.max(now);
-        let deadline = self
-            .config
-            .handshake_timeout()
-            .map(|t| now.saturating_add(t));
-        self.timers.set(Timer::Handshake, deadline);
-        // The control stash is idle until the connection opens: it keeps the offer meanwhile.
-        self.receiver.stash_offered(offered);
-        self.phase = Phase::ClientAwaitResponse {
-            scanner: HeadScanner::new(),
-            accept,
-        };
-        crate::fmt::debug!("client: upgrade request sent");
+        self.on_connect(now, accept, offered);
         Ok(len)
     }
 
@@ -341,8 +320,9 @@ impl<M: MaskSource> Connection<M> {
     /// The keepalive interval runs from `now`, the time of this call.
     ///
     /// # Errors
-    /// [`Misuse::InvalidState`] unless a request awaits an answer, [`Misuse::InvalidHeader`]
-    /// for a bad subprotocol or header, [`Error::BufferTooSmall`].
+    /// [`Misuse::NoRequestPending`] unless a request awaits an answer,
+    /// [`Misuse::SubprotocolNotOffered`] for a subprotocol the client did not offer,
+    /// [`Misuse::InvalidHeader`] for a bad subprotocol or header, [`Error::BufferTooSmall`].
     pub fn accept(
         &mut self,
         now: Instant,
@@ -350,8 +330,14 @@ impl<M: MaskSource> Connection<M> {
         out: &mut [u8],
     ) -> Result<usize, Error> {
         let Phase::ServerAwaitDecision(key) = &self.phase else {
-            return Err(self.invalid_state());
+            return Err(Error::Usage(Misuse::NoRequestPending));
         };
+        // RFC 6455 §4.2.2: the selected subprotocol must be one the client offered.
+        if let Some(chosen) = accept.subprotocol()
+            && !offer::contains(self.receiver.offered(), chosen)
+        {
+            return Err(Error::Usage(Misuse::SubprotocolNotOffered));
+        }
         let len = crate::handshake::server::write_accept(accept, key, out)?;
         self.now = self.now.max(now);
         self.open(now);
@@ -362,91 +348,20 @@ impl<M: MaskSource> Connection<M> {
     /// after writing it).
     ///
     /// # Errors
-    /// [`Misuse::InvalidState`] unless a request awaits an answer, [`Misuse::InvalidStatus`]
+    /// [`Misuse::NoRequestPending`] unless a request awaits an answer, [`Misuse::InvalidStatus`]
     /// outside 400–599, [`Misuse::InvalidHeader`], [`Error::BufferTooSmall`].
     pub fn reject(&mut self, reject: &Reject<'_>, out: &mut [u8]) -> Result<usize, Error> {
         if !matches!(self.phase, Phase::ServerAwaitDecision(_)) {
-            return Err(self.invalid_state());
+            return Err(Error::Usage(Misuse::NoRequestPending));
         }
         let len = crate::handshake::server::write_reject(reject, out)?;
-        crate::fmt::debug!("server: upgrade request rejected");
-        self.finish(Closed {
-            code: CloseCode::Abnormal,
-            clean: false,
-            initiator: Initiator::Local,
-        });
-        // Bytes pipelined after the request are never parsed; the transport goes next.
-        self.sender.close_transport = true;
+        self.on_reject_sent();
         Ok(len)
     }
 
-    fn invalid_state(&self) -> Error {
-        Error::Usage(Misuse::InvalidState(self.state()))
-    }
-
-    fn finish(&mut self, closed: Closed) {
-        self.outcome.get_or_insert(closed);
-        if !matches!(self.phase, Phase::Failed(_)) {
-            self.phase = Phase::Closed;
-        }
-        self.timers = Timers::default();
-        crate::fmt::debug!("closed: code {}, clean {}", closed.code.0, closed.clean);
-    }
-
-    fn open(&mut self, now: Instant) {
-        self.phase = Phase::Open;
-        self.timers.set(Timer::Handshake, None);
-        self.arm_keepalive(now);
-        crate::fmt::debug!("handshake done ({}): open", self.role);
-    }
-
-    fn arm_keepalive(&mut self, now: Instant) {
-        let deadline = self
-            .config
-            .keepalive()
-            .map(|interval| now.saturating_add(interval));
-        self.timers.set(Timer::Keepalive, deadline);
-    }
-
-    fn on_liveness(&mut self, now: Instant) {
-        // Perf: without keepalive no pong deadline is ever armed; skip the timer writes.
-        if self.config.keepalive().is_none() {
-            return;
-        }
-        self.timers.set(Timer::Pong, None);
-        if self.phase.sends_frames() {
-            self.arm_keepalive(now);
-        }
-    }
-
-    fn on_timer(&mut self, timer: Timer, now: Instant) -> Option<Closed> {
-        let dropped = Closed {
-            code: CloseCode::Abnormal,
-            clean: false,
-            initiator: Initiator::Local,
-        };
-        match timer {
-            Timer::Handshake if self.state() == State::Connecting => {}
-            Timer::Keepalive if self.phase.sends_frames() => {
-                self.sender.pending_ping = true;
-                let deadline = now.saturating_add(self.config.pong_timeout());
-                self.timers.set(Timer::Pong, Some(deadline));
-                return None;
-            }
-            Timer::Pong if self.phase.sends_frames() => {}
-            Timer::Close if matches!(self.phase, Phase::CloseSent | Phase::CloseReceived) => {}
-            Timer::Close if matches!(self.phase, Phase::Closed) => {
-                // A client waited long enough for the server's TCP close (§7.1.1).
-                self.sender.close_transport = true;
-                return None;
-            }
-            _ => return None,
-        }
-        crate::fmt::debug!("deadline passed, dropping the connection");
-        self.finish(dropped);
-        self.sender.clear();
-        self.sender.close_transport = true;
-        self.outcome
+    /// The error for a send or `close` that the phase does not allow.
+    fn not_open(&self) -> Error {
+        Error::Usage(self.phase.send_misuse())
     }
 }
 

@@ -2,12 +2,16 @@
 
 use core::mem;
 
-use super::{Closed, Connection, Initiator, Phase};
-use crate::close::{CloseCode, CloseFrame};
+use super::offer::{self, Offer};
+use super::{Connection, Phase};
+use crate::close::CloseFrame;
 use crate::error::{Error, HandshakeFailure, ProtocolViolation};
 use crate::event::{BinaryChunk, ControlPayload, Event, Received, TextChunk};
-use crate::frame::{Decoded, FrameHeader, MAX_HEADER_LEN, MaskSource, Masker, Opcode};
-use crate::handshake::{client, server};
+use crate::fixed::FixedBuf;
+use crate::frame::{
+    Decoded, FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MAX_HEADER_LEN, MaskSource, Masker, Opcode,
+};
+use crate::handshake::{Rejection, client, rejected_body_len, server};
 use crate::time::Instant;
 use crate::utf8::Utf8Validator;
 
@@ -32,8 +36,9 @@ pub(crate) struct Receiver {
     message_len: u64,
     fragments: u32,
     utf8: Utf8Validator,
-    /// A control payload gathered across reads (the only copy on the receive path).
-    control: ControlPayload,
+    /// A control payload gathered across reads (the only copy on the receive path). During
+    /// the opening handshake, while no frame can arrive, it keeps the subprotocol offer.
+    control: FixedBuf<MAX_CONTROL_PAYLOAD_LEN>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -57,15 +62,25 @@ impl Receiver {
             message_len: 0,
             fragments: 0,
             utf8: Utf8Validator::new(),
-            control: ControlPayload::EMPTY,
+            control: FixedBuf::EMPTY,
         }
     }
 }
 
 impl Receiver {
-    /// Keeps a client's offered subprotocols (comma-joined) until the response arrives.
-    pub(super) fn stash_offered(&mut self, offered: ControlPayload) {
+    /// Keeps the subprotocol offer until the answer to it is checked.
+    pub(super) fn stash_offered(&mut self, offered: Offer) {
         self.control = offered;
+    }
+
+    /// The offer kept by [`stash_offered`](Self::stash_offered).
+    pub(super) const fn offered(&self) -> &Offer {
+        &self.control
+    }
+
+    /// Whether a frame or a fragmented message has begun and not ended.
+    pub(super) const fn in_progress(&self) -> bool {
+        self.header_len > 0 || self.frame.is_some() || self.message.is_some()
     }
 }
 
@@ -83,8 +98,7 @@ impl<M: MaskSource> Connection<M> {
         let head = buf.get(..end).unwrap_or_default();
         match server::parse_request(head, self.config.max_headers()) {
             Ok((request, accept)) => {
-                self.phase = Phase::ServerAwaitDecision(accept);
-                crate::fmt::debug!("server: upgrade request received");
+                self.on_request(accept, offer::remember(|| request.subprotocols()));
                 Ok(Received {
                     consumed: end,
                     event: Some(Event::UpgradeRequest(request)),
@@ -100,15 +114,24 @@ impl<M: MaskSource> Connection<M> {
         now: Instant,
         buf: &'a mut [u8],
     ) -> Result<Received<'a>, Error> {
+        if let Phase::ClientRejected {
+            head_end,
+            body_end,
+            status,
+            body_complete,
+        } = self.phase
+        {
+            return self.receive_rejection(buf, head_end, body_end, status, body_complete);
+        }
         let Some(end) = self.find_head_end(buf) else {
             return self.head_incomplete(buf.len());
         };
         let Phase::ClientAwaitResponse { accept, .. } = &self.phase else {
-            return Err(self.invalid_state());
+            return Err(Error::Usage(crate::error::Misuse::NotConnecting));
         };
         let buf: &'a [u8] = buf;
         let head = buf.get(..end).unwrap_or_default();
-        let offered = self.receiver.control.as_bytes();
+        let offered = self.receiver.offered().as_bytes();
         match client::parse_response(head, self.config.max_headers(), accept, offered) {
             Ok(response) => {
                 self.open(now);
@@ -117,8 +140,49 @@ impl<M: MaskSource> Connection<M> {
                     event: Some(Event::Established(response)),
                 })
             }
+            Err(HandshakeFailure::Rejected { status }) => {
+                // Wait for the announced body, as far as `max_head_len` reaches (the
+                // buffer the caller keeps for the head), so any split yields one event.
+                let room = self.config.max_head_len().saturating_sub(end);
+                let (len, body_complete) = match rejected_body_len(head) {
+                    Some(len) => {
+                        let len = usize::try_from(len).unwrap_or(usize::MAX);
+                        (len.min(room), len <= room)
+                    }
+                    None => (0, false),
+                };
+                self.on_rejection_head(end, end + len, status, body_complete);
+                self.receive_rejection(buf, end, end + len, status, body_complete)
+            }
             Err(failure) => Err(self.fail(Error::Handshake(failure))),
         }
+    }
+
+    /// Client: delivers a refusal once its body is buffered, and fails the connection.
+    fn receive_rejection<'a>(
+        &mut self,
+        buf: &'a [u8],
+        head_end: usize,
+        body_end: usize,
+        status: u16,
+        body_complete: bool,
+    ) -> Result<Received<'a>, Error> {
+        let (Some(head), Some(body)) = (buf.get(..head_end), buf.get(head_end..body_end)) else {
+            return Ok(Received {
+                consumed: 0,
+                event: None,
+            });
+        };
+        self.fail(Error::Handshake(HandshakeFailure::Rejected { status }));
+        Ok(Received {
+            consumed: body_end,
+            event: Some(Event::Rejected(Rejection {
+                head,
+                status,
+                body,
+                body_complete,
+            })),
+        })
     }
 
     fn find_head_end(&mut self, buf: &[u8]) -> Option<usize> {
@@ -268,7 +332,7 @@ impl<M: MaskSource> Connection<M> {
         }
         let receiver = &mut self.receiver;
         let opcode = if header.opcode.is_control() {
-            receiver.control = ControlPayload::EMPTY;
+            receiver.control = FixedBuf::EMPTY;
             header.opcode
         } else {
             let kind = match (header.opcode, receiver.message) {
@@ -362,13 +426,12 @@ impl<M: MaskSource> Connection<M> {
         opcode: Opcode,
         now: Instant,
     ) -> Result<Option<Event<'static>>, Error> {
-        let payload = self.receiver.control;
+        let payload = ControlPayload::from_buf(self.receiver.control);
         let open = matches!(self.phase, Phase::Open);
         match opcode {
             Opcode::Ping if open => {
-                // §5.5.3: only the latest unanswered ping needs its pong.
                 if self.config.auto_pong {
-                    self.sender.pending_pong = Some(payload);
+                    self.sender.queue_pong(payload);
                 }
                 Ok(Some(Event::Ping(payload)))
             }
@@ -376,50 +439,10 @@ impl<M: MaskSource> Connection<M> {
             Opcode::Close => {
                 let frame = CloseFrame::parse(payload.as_bytes())
                     .map_err(|v| self.fail(Error::Protocol(v)))?;
-                if open {
-                    // §5.5.1: answer with a Close, echoing the code.
-                    self.phase = Phase::CloseReceived;
-                    self.sender.pending_close = Some(frame.code);
-                    self.outcome = Some(Closed {
-                        code: frame.code,
-                        clean: true,
-                        initiator: Initiator::Remote,
-                    });
-                    crate::fmt::debug!("close received: {}", frame.code.0);
-                } else {
-                    self.finish(Closed {
-                        code: frame.code,
-                        clean: true,
-                        initiator: Initiator::Local,
-                    });
-                    self.after_close_exchange(now);
-                }
+                self.on_close_received(frame.code, now);
                 Ok(Some(Event::Close(frame)))
             }
             _ => Ok(None),
         }
-    }
-
-    /// Fails the connection ([§7.1.7](https://www.rfc-editor.org/rfc/rfc6455#section-7.1.7)):
-    /// queue the Close or HTTP error, stop processing input, make the error sticky.
-    pub(super) fn fail(&mut self, error: Error) -> Error {
-        crate::fmt::debug!("failing the connection: {}", error);
-        let code = error.close_code().unwrap_or(CloseCode::Abnormal);
-        self.sender.pending_pong = None;
-        self.sender.pending_ping = false;
-        match self.phase {
-            Phase::Open if code.is_valid_on_wire() => self.sender.pending_close = Some(code),
-            Phase::ServerAwaitRequest(_) => self.sender.pending_http = error.http_status(),
-            _ => {}
-        }
-        self.sender.close_transport = true;
-        self.outcome.get_or_insert(Closed {
-            code,
-            clean: false,
-            initiator: Initiator::Remote,
-        });
-        self.phase = Phase::Failed(error);
-        self.timers = super::Timers::default();
-        error
     }
 }

@@ -1,8 +1,7 @@
 //! Send path: application commands → frames in caller buffers, and the engine's own
 //! obligations (HTTP error, pong, keepalive ping, Close echo) drained by `poll_transmit`.
 
-use super::timer::Timer;
-use super::{Closed, Connection, Initiator, Phase, Transmit};
+use super::{Connection, Phase, Transmit};
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::{Error, Misuse};
 use crate::event::ControlPayload;
@@ -21,12 +20,15 @@ pub(crate) struct Sender {
     owed: u64,
     owed_masker: Option<Masker>,
     /// The pong for the latest ping (§5.5.3 allows answering only the latest).
-    pub(crate) pending_pong: Option<ControlPayload>,
-    pub(crate) pending_ping: bool,
+    pending_pong: Option<ControlPayload>,
+    /// A keepalive ping.
+    pending_ping: bool,
     /// The Close echo or failure Close; `NoStatus` means an empty payload.
-    pub(crate) pending_close: Option<CloseCode>,
-    pub(crate) pending_http: Option<u16>,
-    pub(crate) close_transport: bool,
+    pending_close: Option<CloseCode>,
+    /// The server's HTTP error response to a bad request.
+    pending_http: Option<u16>,
+    /// Close the transport once the queued bytes are out.
+    close_transport: bool,
 }
 
 impl Sender {
@@ -43,12 +45,50 @@ impl Sender {
         }
     }
 
+    /// Queues the pong answering a ping; it replaces an unsent one (§5.5.3: only the
+    /// latest ping needs its pong).
+    pub(crate) fn queue_pong(&mut self, payload: ControlPayload) {
+        self.pending_pong = Some(payload);
+    }
+
+    /// Queues a keepalive ping.
+    pub(crate) fn queue_ping(&mut self) {
+        self.pending_ping = true;
+    }
+
+    /// Queues a Close with `code` (`NoStatus`: an empty payload).
+    pub(crate) fn queue_close(&mut self, code: CloseCode) {
+        self.pending_close = Some(code);
+    }
+
+    /// Queues the HTTP error response with `status`.
+    pub(crate) fn queue_http_error(&mut self, status: u16) {
+        self.pending_http = Some(status);
+    }
+
+    /// Drops the pong and ping: nothing the engine originates may follow a Close (§5.5.1)
+    /// or a failure.
+    pub(crate) fn abort(&mut self) {
+        self.pending_pong = None;
+        self.pending_ping = false;
+    }
+
+    /// Asks for the transport to be closed once the queued bytes are written.
+    pub(crate) fn close_transport(&mut self) {
+        self.close_transport = true;
+    }
+
     /// Drops every queued obligation (the peer is gone or the connection is over).
     pub(crate) fn clear(&mut self) {
         *self = Self {
             message: self.message,
             ..Self::new()
         };
+    }
+
+    /// Takes the queued Close, if any (the application answers the peer's Close itself).
+    fn take_close(&mut self) -> Option<CloseCode> {
+        self.pending_close.take()
     }
 
     fn has_pending(&self) -> bool {
@@ -63,7 +103,9 @@ impl<M: MaskSource> Connection<M> {
     /// Sends a whole text message as one frame into `out`; returns the bytes written.
     ///
     /// # Errors
-    /// [`Misuse::InvalidState`] unless open, [`Misuse::MessageInProgress`] during a
+    /// [`Misuse::HandshakeIncomplete`], [`Misuse::CloseAlreadySent`],
+    /// [`Misuse::CloseReceived`] or [`Misuse::ConnectionClosed`] unless open (each names
+    /// why not), [`Misuse::MessageInProgress`] during a
     /// fragmented message, [`Misuse::FrameInProgress`] while a zero-copy frame is owed,
     /// [`Error::BufferTooSmall`]. Nothing changes on error.
     pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, Error> {
@@ -198,8 +240,9 @@ impl<M: MaskSource> Connection<M> {
     ///
     /// # Errors
     /// [`Misuse::InvalidCloseCode`] for a code not valid on the wire (1005, 1006, 1015, ...),
-    /// [`Misuse::ReasonTooLong`] past 123 bytes, [`Misuse::InvalidState`] once a Close was
-    /// sent, [`Misuse::FrameInProgress`], [`Error::BufferTooSmall`]. Nothing changes on error.
+    /// [`Misuse::ReasonTooLong`] past 123 bytes, [`Misuse::CloseAlreadySent`] once a Close
+    /// was sent, [`Misuse::HandshakeIncomplete`] before the handshake,
+    /// [`Misuse::ConnectionClosed`] once over, [`Misuse::FrameInProgress`], [`Error::BufferTooSmall`]. Nothing changes on error.
     pub fn close(
         &mut self,
         now: Instant,
@@ -216,7 +259,7 @@ impl<M: MaskSource> Connection<M> {
         let answering =
             matches!(self.phase, Phase::CloseReceived) && self.sender.pending_close.is_some();
         if !self.phase.sends_frames() && !answering {
-            return Err(self.invalid_state());
+            return Err(self.not_open());
         }
         if self.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));
@@ -224,19 +267,12 @@ impl<M: MaskSource> Connection<M> {
         let len = self.write_close(code, reason.as_bytes(), out)?;
         self.now = self.now.max(now);
         if answering {
-            self.sender.pending_close = None;
+            // Our Close replaces the automatic echo.
+            let _echo = self.sender.take_close();
             self.on_close_echoed();
         } else {
-            self.phase = Phase::CloseSent;
-            self.timers.set(Timer::Keepalive, None);
-            self.timers.set(Timer::Pong, None);
-            let deadline = self.config.close_timeout().map(|t| now.saturating_add(t));
-            self.timers.set(Timer::Close, deadline);
-            crate::fmt::debug!("close sent: {}", code.0);
+            self.on_close_sent(now);
         }
-        // §5.5.1: nothing the engine originates may follow a Close.
-        self.sender.pending_pong = None;
-        self.sender.pending_ping = false;
         Ok(len)
     }
 
@@ -287,6 +323,36 @@ impl<M: MaskSource> Connection<M> {
         }))
     }
 
+    /// Bytes the engine itself has queued for the peer: the total that draining
+    /// [`poll_transmit`](Self::poll_transmit) will write (0 when nothing is queued; a bare
+    /// "close the transport" signal is 0 bytes too, see
+    /// [`wants_transport_closed`](Self::wants_transport_closed)). While a zero-copy frame is
+    /// owed these bytes wait behind it.
+    pub fn pending_transmit_len(&self) -> usize {
+        let mask = if self.role.is_client() { 4 } else { 0 };
+        let frame = |payload: usize| 2 + mask + payload;
+        let sender = &self.sender;
+        let http = sender
+            .pending_http
+            .map_or(0, |status| match write_error(status, &mut []) {
+                Ok(len) | Err(Error::BufferTooSmall { required: len }) => len,
+                Err(_) => 0,
+            });
+        let pong = sender.pending_pong.map_or(0, |p| frame(p.as_bytes().len()));
+        let ping = if sender.pending_ping { frame(0) } else { 0 };
+        let close = sender.pending_close.map_or(0, |code| match code {
+            CloseCode::NoStatus => frame(0),
+            _ => frame(2),
+        });
+        http + pong + ping + close
+    }
+
+    /// Whether the engine asks for the transport to be closed once the queued bytes are
+    /// written (`poll_transmit` will say so with `close_transport_after`).
+    pub const fn wants_transport_closed(&self) -> bool {
+        self.sender.close_transport
+    }
+
     /// When the engine next needs [`handle_timeout`](Self::handle_timeout), if ever.
     ///
     /// The answer changes after every input and command.
@@ -294,34 +360,9 @@ impl<M: MaskSource> Connection<M> {
         self.timers.next_deadline()
     }
 
-    /// The closing handshake is complete from our side: who closes the transport, when.
-    pub(super) fn after_close_exchange(&mut self, now: Instant) {
-        if self.role.is_server() {
-            // §7.1.1: the server closes the TCP connection first, at once.
-            self.sender.close_transport = true;
-        } else {
-            // §7.1.1: the client waits for the server's close, but not forever.
-            let deadline = self.config.close_timeout().map(|t| now.saturating_add(t));
-            self.timers.set(Timer::Close, deadline);
-            if self.timers.get(Timer::Close).is_none() {
-                self.sender.close_transport = true;
-            }
-        }
-    }
-
-    fn on_close_echoed(&mut self) {
-        let closed = self.outcome.unwrap_or(Closed {
-            code: CloseCode::NoStatus,
-            clean: true,
-            initiator: Initiator::Remote,
-        });
-        self.finish(closed);
-        self.after_close_exchange(self.now);
-    }
-
     fn data_opcode(&self, kind: MessageKind) -> Result<Opcode, Error> {
         if !self.phase.sends_frames() {
-            return Err(self.invalid_state());
+            return Err(self.not_open());
         }
         if self.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));
@@ -343,7 +384,7 @@ impl<M: MaskSource> Connection<M> {
             return Err(Error::Usage(Misuse::ControlPayloadTooLong));
         }
         if !self.phase.sends_frames() {
-            return Err(self.invalid_state());
+            return Err(self.not_open());
         }
         if self.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));

@@ -1,12 +1,15 @@
 //! Client side: write the upgrade request, then validate the server's response.
 
 use super::{
-    AcceptKey, Key, Response, check_extra_headers, has_token, is_field_value, is_token, trim,
-    write_all,
+    AcceptKey, HeaderIter, Key, Response, check_extra_headers, has_token, is_field_value, is_token,
+    trim, write_all,
 };
 use crate::config::MAX_HEADERS;
 use crate::error::{Error, HandshakeFailure, Misuse};
-use crate::event::ControlPayload;
+use crate::fixed::FixedBuf;
+
+/// The most bytes of offered subprotocols (comma-joined) a client keeps to check the answer.
+pub(crate) const MAX_OFFERED_LEN: usize = 125;
 
 /// What a client asks for in its upgrade request.
 ///
@@ -68,7 +71,7 @@ impl<'a> ClientRequest<'a> {
     }
 
     /// Checks the request and records what the response must be validated against.
-    pub(crate) fn prepare(&self) -> Result<(AcceptKey, ControlPayload), Error> {
+    pub(crate) fn prepare(&self) -> Result<(AcceptKey, FixedBuf<MAX_OFFERED_LEN>), Error> {
         let invalid = Error::Usage(Misuse::InvalidHeader);
         let host_ok = is_field_value(self.host.as_bytes()) && !self.host.is_empty();
         let path_ok =
@@ -78,7 +81,7 @@ impl<'a> ClientRequest<'a> {
             return Err(invalid);
         }
         check_extra_headers(self.headers)?;
-        let mut offered = ControlPayload::EMPTY;
+        let mut offered = FixedBuf::EMPTY;
         for (i, protocol) in self.subprotocols.iter().enumerate() {
             if !is_token(protocol.as_bytes()) {
                 return Err(invalid);
@@ -124,6 +127,30 @@ impl<'a> ClientRequest<'a> {
             w.put(b"\r\n");
         })
     }
+}
+
+/// The body length a (validated) non-101 response head announces with one well-formed
+/// `Content-Length`; `None` when it has none, several, or `Transfer-Encoding` (whose body
+/// the engine does not decode).
+pub(crate) fn rejected_body_len(head: &[u8]) -> Option<u64> {
+    let mut len = None;
+    for (name, value) in HeaderIter::new(head) {
+        if name.eq_ignore_ascii_case("transfer-encoding") {
+            return None;
+        }
+        if name.eq_ignore_ascii_case("content-length") {
+            let digits = value.iter().all(u8::is_ascii_digit) && !value.is_empty();
+            let parsed = value.iter().try_fold(0u64, |n, &d| {
+                n.checked_mul(10)?
+                    .checked_add(u64::from(d.wrapping_sub(b'0')))
+            });
+            match (len, digits, parsed) {
+                (None, true, Some(n)) => len = Some(n),
+                _ => return None,
+            }
+        }
+    }
+    len
 }
 
 /// Parses and validates a complete response head ([§4.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.1)).

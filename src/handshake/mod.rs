@@ -8,6 +8,7 @@ pub(crate) mod server;
 
 pub use accept::{AcceptKey, Key, accept_key};
 pub use client::ClientRequest;
+pub(crate) use client::rejected_body_len;
 pub use server::{Accept, Reject};
 
 use crate::error::{Error, Misuse};
@@ -32,6 +33,48 @@ pub struct Request<'a> {
 pub struct Response<'a> {
     head: &'a [u8],
     subprotocol: Option<&'a str>,
+}
+
+/// A response other than `101`, borrowing the receive buffer: the server refused.
+///
+/// The body is the `Content-Length` bytes after the head, as many as fit in
+/// `max_head_len` together with the head (the engine waits for them); a response without
+/// `Content-Length` (close-delimited or chunked) is reported with an empty body and
+/// [`is_body_complete`](Self::is_body_complete) false.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Rejection<'a> {
+    pub(crate) head: &'a [u8],
+    pub(crate) status: u16,
+    pub(crate) body: &'a [u8],
+    pub(crate) body_complete: bool,
+}
+
+impl<'a> Rejection<'a> {
+    /// The HTTP status (never 101).
+    pub const fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The body bytes the engine holds (see the type's docs for how much that is).
+    pub const fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// Whether [`body`](Self::body) is the whole body the response announced.
+    pub const fn is_body_complete(&self) -> bool {
+        self.body_complete
+    }
+
+    /// The value of the first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        find_header(self.headers(), name)
+    }
+
+    /// Every header line as `(name, value)`, in order.
+    pub fn headers(&self) -> HeaderIter<'a> {
+        HeaderIter::new(self.head)
+    }
 }
 
 impl<'a> Request<'a> {
@@ -196,7 +239,9 @@ pub(crate) fn is_field_value(s: &[u8]) -> bool {
     s.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
-/// Validates application-supplied extra headers, refusing the ones the handshake owns.
+/// Validates application-supplied extra headers, refusing the ones the handshake owns and
+/// the ones that announce a body (a 101, a response with its own `Content-Length` and an
+/// upgrade request carry none; RFC 9112 §6.1, and our own server rejects such a request).
 pub(crate) fn check_extra_headers(headers: &[(&str, &str)]) -> Result<(), Error> {
     const OWNED: [&str; 8] = [
         "host",
@@ -210,7 +255,8 @@ pub(crate) fn check_extra_headers(headers: &[(&str, &str)]) -> Result<(), Error>
     ];
     for (name, value) in headers {
         let owned = OWNED.iter().any(|o| o.eq_ignore_ascii_case(name));
-        let lengthy = name.eq_ignore_ascii_case("content-length");
+        let lengthy = name.eq_ignore_ascii_case("content-length")
+            || name.eq_ignore_ascii_case("transfer-encoding");
         if owned || lengthy || !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) {
             return Err(Error::Usage(Misuse::InvalidHeader));
         }

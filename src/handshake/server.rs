@@ -42,6 +42,11 @@ impl<'a> Accept<'a> {
         self.headers = headers;
         self
     }
+
+    /// The subprotocol selected, if any.
+    pub const fn subprotocol(&self) -> Option<&'a str> {
+        self.subprotocol
+    }
 }
 
 /// The application's answer refusing an upgrade request: any 4xx or 5xx status.

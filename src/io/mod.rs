@@ -35,13 +35,38 @@
 //! `kind()` is `ErrorKind::TimedOut` makes the socket fire timers and read
 //! again. In async code you can instead race `read_*` against a timer at
 //! [`poll_timeout`](self::embedded_io_async::Socket::poll_timeout) and then call
-//! `handle_timeout`; dropping a `read_*` future is safe while it waits for bytes (it has
-//! changed nothing yet), not while it writes.
+//! `handle_timeout`.
+//!
+//! # Cancel safety (async)
+//! - `read_event` is cancel-safe while it waits for the transport's `read` (then it has
+//!   changed nothing), provided that `read` future is itself cancel-safe (drops no bytes),
+//!   as embassy-net's `TcpSocket::read` is. It is not while it writes (a pong, a Close
+//!   echo): a dropped write may leave a partial frame on the wire. Racing it against a
+//!   timer therefore loses nothing as long as nothing was owed to the peer.
+//! - `read_message` is not cancel-safe: the message assembled so far lives in the future
+//!   and its consumed chunks are gone; the next `read_message` skips the rest of it.
+//! - `connect`, `accept`, `send_*`, `close` and `handle_timeout` write: never drop them
+//!   midway.
+//!
+//! # From `std` and tokio types
+//! The sockets take `embedded-io` 0.7 transports. The
+//! [`embedded-io-adapters`](https://docs.rs/embedded-io-adapters) crate (0.7) bridges to them:
+//! `embedded_io_adapters::std::FromStd::new(tcp_stream)` wraps a `std::io::Read + Write`
+//! (a `std::net::TcpStream`) for the blocking socket, and
+//! `embedded_io_adapters::tokio_1::FromTokio::new(stream)` wraps a tokio
+//! `AsyncRead + AsyncWrite` for the async one (features `std` and `tokio-1` of that crate).
+//!
+//! # One source
+//! The blocking and async sockets are generated from one macro body (`io/socket.rs`),
+//! which differs between them only in `async` and `.await`; the IO-free logic they share
+//! is in `Core` here.
 //!
 //! # Closing the transport
 //! `embedded-io` has no "close": when the engine says `close_transport_after`, the socket
 //! stops using the transport and `read_*` returns `Ok(None)`; close or drop it yourself
 //! ([`into_inner`](self::embedded_io::Socket::into_inner)).
+
+mod socket;
 
 #[cfg(feature = "embedded-io")]
 pub mod embedded_io;
@@ -273,7 +298,7 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
         let step = self.receive_with(|conn, tx, now, event| {
             let is_last = match &event {
                 Event::Text(chunk) => chunk.is_last(),
-                Event::Binary(chunk) => chunk.is_last,
+                Event::Binary(chunk) => chunk.is_last(),
                 _ => return (Assembled::Nothing, None),
             };
             if *skipping {
@@ -322,13 +347,23 @@ pub(crate) fn answer<'x, M: MaskSource>(
     }
 }
 
-/// The subprotocol the server chose, as one of `offered` (so it outlives the response).
-pub(crate) fn chosen<'r>(offered: &[&'r str], event: &Event<'_>) -> Option<&'r str> {
-    let Event::Established(response) = event else {
-        return None;
-    };
-    let chosen = response.subprotocol()?;
-    offered.iter().copied().find(|p| *p == chosen)
+/// The handshake's outcome for a client: the subprotocol the server chose, as one of
+/// `offered` (so it outlives the response), or the refusal; `None` for no answer yet.
+pub(crate) fn chosen<'r>(
+    offered: &[&'r str],
+    event: &Event<'_>,
+) -> Option<Result<Option<&'r str>, crate::Error>> {
+    match event {
+        Event::Established(response) => Some(Ok(response
+            .subprotocol()
+            .and_then(|chosen| offered.iter().copied().find(|p| *p == chosen)))),
+        Event::Rejected(rejection) => Some(Err(crate::Error::Handshake(
+            crate::HandshakeFailure::Rejected {
+                status: rejection.status(),
+            },
+        ))),
+        _ => None,
+    }
 }
 
 /// The whole message `read_message` assembled at the front of `buf`.
@@ -349,14 +384,14 @@ fn locate(base: usize, event: &Event<'_>) -> Option<Located> {
     Some(match event {
         Event::Text(chunk) => Located::Text {
             prefix: chunk.utf8.with_text(""),
-            at: at(chunk.text().as_bytes()),
+            at: at(chunk.utf8.borrowed().as_bytes()),
             is_first: chunk.is_first(),
             is_last: chunk.is_last(),
         },
         Event::Binary(chunk) => Located::Binary {
-            at: at(chunk.data),
-            is_first: chunk.is_first,
-            is_last: chunk.is_last,
+            at: at(chunk.as_bytes()),
+            is_first: chunk.is_first(),
+            is_last: chunk.is_last(),
         },
         Event::Ping(p) => Located::Ping(*p),
         Event::Pong(p) => Located::Pong(*p),

@@ -7,7 +7,7 @@ use std::vec::Vec;
 
 use wsmachine::{
     Accept, ClientRequest, CloseCode, Config, Connection, Error, Event, Instant, Key, MaskKey,
-    NoMask, Role,
+    Misuse, NoMask, Role,
 };
 
 /// A deterministic mask source for tests (never use predictable keys on a network).
@@ -34,6 +34,11 @@ pub enum Ev {
     Ping(Vec<u8>),
     Pong(Vec<u8>),
     Close(u16, String),
+    Rejected {
+        status: u16,
+        body: Vec<u8>,
+        complete: bool,
+    },
     Error(Error),
 }
 
@@ -55,16 +60,20 @@ impl Log {
             Event::Established(response) => self.events.push(Ev::Established {
                 subprotocol: response.subprotocol().map(String::from),
             }),
+            Event::Rejected(rejection) => self.events.push(Ev::Rejected {
+                status: rejection.status(),
+                body: rejection.body().to_vec(),
+                complete: rejection.is_body_complete(),
+            }),
             Event::Text(chunk) => {
-                self.text.push_str(chunk.prefix());
-                self.text.push_str(chunk.text());
+                chunk.push_to(&mut self.text).unwrap();
                 if chunk.is_last() {
                     self.events.push(Ev::Text(std::mem::take(&mut self.text)));
                 }
             }
             Event::Binary(chunk) => {
-                self.binary.extend_from_slice(chunk.data);
-                if chunk.is_last {
+                self.binary.extend_from_slice(chunk.as_bytes());
+                if chunk.is_last() {
                     self.events
                         .push(Ev::Binary(std::mem::take(&mut self.binary)));
                 }
@@ -116,9 +125,16 @@ pub fn feed<M: wsmachine::MaskSource>(
                     buf.drain(..consumed);
                     if is_request {
                         let mut out = [0u8; 1024];
-                        let n = conn
-                            .accept(now, accept.unwrap_or(&Accept::new()), &mut out)
-                            .unwrap();
+                        let none = Accept::new();
+                        let chosen = accept.unwrap_or(&none);
+                        // A corrupted request may not offer the subprotocol: then none.
+                        let n = match conn.accept(now, chosen, &mut out) {
+                            Err(Error::Usage(Misuse::SubprotocolNotOffered)) => {
+                                conn.accept(now, &none, &mut out)
+                            }
+                            other => other,
+                        }
+                        .unwrap();
                         wire.extend_from_slice(&out[..n]);
                     }
                 }

@@ -69,14 +69,19 @@ pub fn drive<M: MaskSource>(conn: &mut Connection<M>, bytes: &mut [u8], step: us
         start += received.consumed;
         match received.event {
             Some(Event::Text(chunk)) => {
-                let text = chunk.text().as_bytes();
+                let (carried, text) = chunk.parts();
+                if !carried.is_empty() {
+                    total += conn
+                        .send_fragment(MessageKind::Text, carried.as_bytes(), false, &mut out)
+                        .unwrap_or(0);
+                }
                 total += conn
-                    .send_fragment(MessageKind::Text, text, chunk.is_last(), &mut out)
+                    .send_fragment(MessageKind::Text, text.as_bytes(), chunk.is_last(), &mut out)
                     .unwrap_or(0);
             }
             Some(Event::Binary(chunk)) => {
                 total += conn
-                    .send_fragment(MessageKind::Binary, chunk.data, chunk.is_last, &mut out)
+                    .send_fragment(MessageKind::Binary, chunk.as_bytes(), chunk.is_last(), &mut out)
                     .unwrap_or(0);
             }
             Some(Event::Ping(payload)) => {
