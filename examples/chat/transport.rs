@@ -88,8 +88,9 @@ pub(crate) async fn run(
                     if message.len() + chunk.len() > max_message_len {
                         close = Some((CloseCode::MessageTooBig, "message too big"));
                     } else {
-                        message.push_str(chunk.prefix());
-                        message.push_str(chunk.text());
+                        let (carried, text) = chunk.parts();
+                        message.push_str(carried);
+                        message.push_str(text);
                         if chunk.is_last() {
                             texts.push(std::mem::take(&mut message));
                         }
