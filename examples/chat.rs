@@ -181,7 +181,11 @@ async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
         let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
         let route = match (head.method.as_str(), path) {
             // The engine validates the upgrade itself (and answers 400/426 when it is not one).
-            (_, "/ws") => return plain_member(stream, buf, app).await,
+            // A task of its own: this one's HTTP state is not kept for the WebSocket's life.
+            (_, "/ws") => {
+                tokio::spawn(plain_member(stream, buf, app.clone()));
+                return Ok(());
+            }
             (method, "/socket.io/") => app.eio.route(method, &eio::Query::parse(query)),
             ("GET", "/" | "/index.html") => Route::Reply(html(PAGE)),
             ("GET", "/sio") => Route::Reply(html(SIO_PAGE)),
@@ -196,7 +200,14 @@ async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
                 return match app.eio.websocket(session) {
                     Ok(mut socket) => {
                         let config = transport::config(MAX_MESSAGE_LEN, app.keepalive);
-                        transport::run(stream, buf, config, MAX_MESSAGE_LEN, &mut socket).await
+                        let mut ws = transport::accept(stream, buf, config);
+                        tokio::spawn(async move {
+                            let run = transport::drive(&mut ws, MAX_MESSAGE_LEN, &mut socket);
+                            if let Err(e) = run.await {
+                                eprintln!("socket.io websocket: {e}");
+                            }
+                        });
+                        Ok(())
                     }
                     Err(reply) => respond(&mut stream, &reply, true).await,
                 };
@@ -310,20 +321,29 @@ struct PlainMember {
     outbox: Arc<Outbox>,
 }
 
-async fn plain_member(stream: TcpStream, head: Vec<u8>, app: &Arc<App>) -> io::Result<()> {
+/// Not an `async fn`, for the reason given at `transport::accept`.
+fn plain_member(stream: TcpStream, head: Vec<u8>, app: Arc<App>) -> impl Future<Output = ()> {
     let id = lock(&app.room).next_id();
+    let mut ws = transport::accept(
+        stream,
+        head,
+        transport::config(MAX_MESSAGE_LEN, app.keepalive),
+    );
     let mut member = PlainMember {
-        app: app.clone(),
+        outbox: Outbox::new(app.queue_bytes),
+        app,
         id,
         joined: false,
-        outbox: Outbox::new(app.queue_bytes),
     };
-    let config = transport::config(MAX_MESSAGE_LEN, app.keepalive);
-    let result = transport::run(stream, head, config, MAX_MESSAGE_LEN, &mut member).await;
-    if member.joined {
-        lock(&app.room).leave(id);
+    async move {
+        let result = transport::drive(&mut ws, MAX_MESSAGE_LEN, &mut member).await;
+        if member.joined {
+            lock(&member.app.room).leave(id);
+        }
+        if let Err(e) = result {
+            eprintln!("ws member {id}: {e}");
+        }
     }
-    result
 }
 
 fn error_text(message: &str) -> String {

@@ -532,7 +532,7 @@ impl Server {
 /// How long a probe may take from the WebSocket's open to the client's `5`.
 const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn join(packets: Vec<Arc<str>>) -> String {
+fn join(packets: std::collections::VecDeque<Arc<str>>) -> String {
     let mut body = String::new();
     for (i, packet) in packets.iter().enumerate() {
         if i > 0 {

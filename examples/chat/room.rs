@@ -73,11 +73,11 @@ impl Outbox {
         Ok(())
     }
 
-    /// Takes everything queued.
-    pub(crate) fn drain(&self) -> Vec<Arc<str>> {
+    /// Takes everything queued (the queue's storage too: an idle member holds none).
+    pub(crate) fn drain(&self) -> VecDeque<Arc<str>> {
         let mut q = lock(&self.queue);
         q.bytes = 0;
-        q.items.drain(..).collect()
+        std::mem::take(&mut q.items)
     }
 
     /// Whether anything is queued.

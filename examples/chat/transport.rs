@@ -58,78 +58,31 @@ pub(crate) fn config(max_message_len: usize, keepalive: Option<Duration>) -> Con
         .with_pong_timeout(Duration::from_secs(10))
 }
 
-/// Accepts the WebSocket whose request head is `head` (already read from `stream`) and runs
-/// it until either side ends it.
-pub(crate) async fn run(
-    stream: TcpStream,
-    head: Vec<u8>,
-    config: Config,
+/// The engine for the WebSocket whose request head is `head` (already read from
+/// `stream`); [`drive`] then runs it.
+///
+/// Callers build the engine and their peer outside the future that drives them and move
+/// them into an `async` block: an `async fn` would store its arguments twice, and this
+/// future is most of an idle member's memory.
+pub(crate) fn accept(stream: TcpStream, head: Vec<u8>, config: Config) -> Ws<NoMask> {
+    let epoch = std::time::Instant::now();
+    let conn = Connection::server(config, tokio_support::now(epoch));
+    Ws::with_bytes(conn, stream, epoch, head)
+}
+
+/// Runs an accepted WebSocket until either side ends it.
+pub(crate) async fn drive(
+    ws: &mut Ws<NoMask>,
     max_message_len: usize,
     peer: &mut impl Peer,
 ) -> io::Result<()> {
-    let epoch = std::time::Instant::now();
-    let conn = Connection::server(config, tokio_support::now(epoch));
-    let mut ws = Ws::with_bytes(conn, stream, epoch, head);
+    let epoch = ws.epoch();
     // The message being received; no allocation while idle.
     let mut message = String::new();
     loop {
-        let mut texts = Vec::new();
-        let mut close = None;
-        let processed = ws.process(|conn, out, event| {
-            match &event {
-                Event::UpgradeRequest(_) => {
-                    return queue(out, |buf| {
-                        conn.accept(tokio_support::now(epoch), &Accept::new(), buf)
-                    });
-                }
-                Event::Binary(_) => close = Some((CloseCode::PolicyViolation, "text only")),
-                Event::Text(chunk) => {
-                    // The engine enforces the message limit too; this keeps the string bounded.
-                    if message.len() + chunk.len() > max_message_len {
-                        close = Some((CloseCode::MessageTooBig, "message too big"));
-                    } else {
-                        let (carried, text) = chunk.parts();
-                        message.push_str(carried);
-                        message.push_str(text);
-                        if chunk.is_last() {
-                            texts.push(std::mem::take(&mut message));
-                        }
-                    }
-                }
-                _ => {}
-            }
-            Ok(())
-        });
-        let mut replies = Vec::new();
-        for text in &texts {
-            if close.is_some() || !ws.conn.is_open() {
-                break;
-            }
-            if let Err(reason) = peer.on_text(text, &mut replies) {
-                close = Some(reason);
-            }
-        }
-        close = close.or_else(|| peer.ended());
-        let overflowed = peer.outbox().overflowed();
-        if overflowed {
-            close = Some((CloseCode::PolicyViolation, "slow consumer"));
-        }
-        if ws.conn.is_open() {
-            for text in replies {
-                send(&mut ws, &text);
-            }
-            if peer.draining() && !overflowed {
-                for text in peer.outbox().drain() {
-                    send(&mut ws, &text);
-                }
-            }
-            if let Some((code, reason)) = close {
-                let conn = &mut ws.conn;
-                let _ = queue(&mut ws.out, |buf| {
-                    conn.close(tokio_support::now(epoch), code, reason, buf)
-                });
-            }
-        }
+        // Everything synchronous happens in `step`, so that its temporaries are not part of
+        // the state this future keeps across its awaits (an idle member's memory).
+        let (close, failed) = step(ws, peer, &mut message, max_message_len, epoch);
         if close.is_some() {
             // Finish what is on its way, then stop: a slow consumer gets a short grace.
             let _ = tokio::time::timeout(CLOSE_GRACE, ws.flush()).await;
@@ -140,7 +93,7 @@ pub(crate) async fn run(
             written = ws.flush() => written?,
             () = overflow(peer.outbox()) => continue,
         }
-        if processed.is_err() || ws.finished {
+        if failed || ws.finished {
             return Ok(());
         }
         // The overflow wait above may have taken the wake-up of a push: look again.
@@ -148,16 +101,85 @@ pub(crate) async fn run(
             continue;
         }
         let deadline = peer.deadline();
-        let outbox = peer.outbox().clone();
+        let open = ws.conn.is_open();
         tokio::select! {
-            read = ws.read() => match read? {
+            read = ws.read_until(deadline) => match read? {
                 Read::Eof => return Ok(()),
                 Read::Bytes | Read::Timeout => {}
             },
-            () = outbox.ready.notified(), if ws.conn.is_open() => {}
-            () = sleep_until(deadline) => {}
+            () = peer.outbox().ready.notified(), if open => {}
         }
     }
+}
+
+/// Feeds the received bytes to the engine and the peer, and queues the replies, the
+/// outbox and any close. Returns the close (if one was queued) and whether the engine
+/// failed.
+fn step(
+    ws: &mut Ws<NoMask>,
+    peer: &mut impl Peer,
+    message: &mut String,
+    max_message_len: usize,
+    epoch: std::time::Instant,
+) -> (Option<(CloseCode, &'static str)>, bool) {
+    let mut texts = Vec::new();
+    let mut close = None;
+    let processed = ws.process(|conn, out, event| {
+        match &event {
+            Event::UpgradeRequest(_) => {
+                return queue(out, |buf| {
+                    conn.accept(tokio_support::now(epoch), &Accept::new(), buf)
+                });
+            }
+            Event::Binary(_) => close = Some((CloseCode::PolicyViolation, "text only")),
+            Event::Text(chunk) => {
+                // The engine enforces the message limit too; this keeps the string bounded.
+                if message.len() + chunk.len() > max_message_len {
+                    close = Some((CloseCode::MessageTooBig, "message too big"));
+                } else {
+                    let (carried, text) = chunk.parts();
+                    message.push_str(carried);
+                    message.push_str(text);
+                    if chunk.is_last() {
+                        texts.push(std::mem::take(message));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    });
+    let mut replies = Vec::new();
+    for text in &texts {
+        if close.is_some() || !ws.conn.is_open() {
+            break;
+        }
+        if let Err(reason) = peer.on_text(text, &mut replies) {
+            close = Some(reason);
+        }
+    }
+    close = close.or_else(|| peer.ended());
+    let overflowed = peer.outbox().overflowed();
+    if overflowed {
+        close = Some((CloseCode::PolicyViolation, "slow consumer"));
+    }
+    if ws.conn.is_open() {
+        for text in replies {
+            send(ws, &text);
+        }
+        if peer.draining() && !overflowed {
+            for text in peer.outbox().drain() {
+                send(ws, &text);
+            }
+        }
+        if let Some((code, reason)) = close {
+            let conn = &mut ws.conn;
+            let _ = queue(&mut ws.out, |buf| {
+                conn.close(tokio_support::now(epoch), code, reason, buf)
+            });
+        }
+    }
+    (close, processed.is_err())
 }
 
 fn send(ws: &mut Ws<NoMask>, text: &str) {
@@ -172,12 +194,5 @@ async fn overflow(outbox: &Outbox) {
             return;
         }
         notified.await;
-    }
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }

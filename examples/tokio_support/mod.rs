@@ -6,7 +6,9 @@
 //! engine's own output (pongs, Close echoes) and honours `close_transport_after`.
 #![allow(dead_code, unreachable_pub)] // each example uses a different subset
 
+use std::future::Future;
 use std::io;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
@@ -70,6 +72,11 @@ impl<M: MaskSource> Ws<M> {
         }
     }
 
+    /// The clock's origin.
+    pub fn epoch(&self) -> std::time::Instant {
+        self.epoch
+    }
+
     pub fn now(&self) -> Instant {
         now(self.epoch)
     }
@@ -122,48 +129,57 @@ impl<M: MaskSource> Ws<M> {
 
     /// Waits for bytes or for the engine's next deadline, whichever comes first.
     pub async fn read(&mut self) -> io::Result<Read> {
+        self.read_until(None).await
+    }
+
+    /// Like `read`, also returning (as `Timeout`) at the application's own `until`: one
+    /// timer serves both, so a connection's future holds a single `Sleep`.
+    pub async fn read_until(&mut self, until: Option<tokio::time::Instant>) -> io::Result<Read> {
         if self.pending >= READ_LEN {
             return Err(io::Error::other("HTTP head larger than the receive buffer"));
         }
-        let deadline = self.conn.poll_timeout().map(|at| {
+        let engine = self.conn.poll_timeout().map(|at| {
             let wait = at.as_millis().saturating_sub(self.now().as_millis());
             tokio::time::Instant::now() + Duration::from_millis(wait)
         });
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
+        let deadline = match (engine, until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         };
-        tokio::select! {
-            // Wait for readiness first, so that no buffer is held while waiting.
-            ready = self.stream.readable() => {
-                ready?;
-                let want = (self.pending + self.read_len).min(READ_LEN);
-                if self.buf.len() < want {
-                    self.buf.resize(want, 0);
-                }
-                let n = match self.stream.try_read(&mut self.buf[self.pending..]) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Read::Bytes),
-                    Err(e) => return Err(e),
-                };
-                if n == 0 {
-                    let _ = self.conn.receive_eof(now(self.epoch));
-                    self.finished = true;
-                    return Ok(Read::Eof);
-                }
-                self.pending += n;
-                if self.pending == self.buf.len() {
-                    self.read_len = (self.read_len * 2).min(READ_LEN);
-                }
-                Ok(Read::Bytes)
+        // Readiness first, so that no buffer is held while waiting; polled by hand (no
+        // `Readable` future, no `select!`) to keep an idle connection's future small.
+        let mut sleep = std::pin::pin!(deadline.map(tokio::time::sleep_until));
+        let readable = std::future::poll_fn(|cx| {
+            if let Some(sleep) = sleep.as_mut().as_pin_mut()
+                && sleep.poll(cx).is_ready()
+            {
+                return Poll::Ready(Ok(false));
             }
-            () = sleep => {
-                let _ = self.conn.handle_timeout(now(self.epoch));
-                Ok(Read::Timeout)
-            }
+            self.stream.poll_read_ready(cx).map_ok(|()| true)
+        });
+        if !readable.await? {
+            let _ = self.conn.handle_timeout(now(self.epoch));
+            return Ok(Read::Timeout);
         }
+        let want = (self.pending + self.read_len).min(READ_LEN);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        let n = match self.stream.try_read(&mut self.buf[self.pending..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Read::Bytes),
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            let _ = self.conn.receive_eof(now(self.epoch));
+            self.finished = true;
+            return Ok(Read::Eof);
+        }
+        self.pending += n;
+        if self.pending == self.buf.len() {
+            self.read_len = (self.read_len * 2).min(READ_LEN);
+        }
+        Ok(Read::Bytes)
     }
 
     /// Writes the queued bytes and everything the engine owes; closes the stream when the
@@ -179,9 +195,8 @@ impl<M: MaskSource> Ws<M> {
             }
             self.out.drain(..n);
         }
-        if self.out.capacity() > 4096 {
-            self.out = Vec::new();
-        }
+        // Idle connections keep no output buffer either.
+        self.out = Vec::new();
         if self.finished {
             let _ = self.stream.shutdown().await;
         }

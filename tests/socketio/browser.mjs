@@ -18,7 +18,7 @@ const PAGES = {
   upgrade: '/sio',
 };
 
-run('socket.io in chromium', 90, async () => {
+run('socket.io in chromium', 150, async () => {
   const script = await fetch(`${base}/socket.io/socket.io.min.js`);
   const body = await script.text();
   expect(script.status === 200 && body.includes('Socket.IO v4.8.1'), `client script: ${script.status} ${body.slice(0, 80)}`);

@@ -56,11 +56,11 @@ impl Room {
 
     fn leave(&mut self, id: u64) {
         let user = self.user(id);
-        if let Some(member) = self.members.remove(&id) {
-            if !member.quiet {
-                let left = json!({"type": "left", "user": user, "users": self.users()});
-                self.broadcast(&left, None, true);
-            }
+        if let Some(member) = self.members.remove(&id)
+            && !member.quiet
+        {
+            let left = json!({"type": "left", "user": user, "users": self.users()});
+            self.broadcast(&left, None, true);
         }
     }
 }
