@@ -8,7 +8,9 @@
 //! messages per second and the server's CPU over the posting phase.
 //!
 //! usage: chat_load [--clients N] [--senders M] [--rate PER_SENDER_PER_S] [--seconds S]
-//!                  [--json FILE] NAME=BINARY...
+//!                  [--json FILE] NAME=BINARY[,ARG...]...
+//!
+//! (each room is started as `BINARY 127.0.0.1:PORT ARG...`)
 //!
 //! The clients are tokio-tungstenite with a 4 KiB read buffer, the same for every room.
 //! The tool raises its `RLIMIT_NOFILE` (the rooms inherit it). Clients and server share
@@ -190,7 +192,10 @@ fn cpu_ticks(pid: u32) -> u64 {
     tick(11) + tick(12)
 }
 
-async fn start(path: &str) -> Result<(Child, String), String> {
+async fn start(spec: &str) -> Result<(Child, String), String> {
+    // `BINARY[,ARG...]`: the arguments follow the address.
+    let mut parts = spec.split(',');
+    let path = parts.next().unwrap_or(spec);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
@@ -198,6 +203,7 @@ async fn start(path: &str) -> Result<(Child, String), String> {
     let addr = format!("127.0.0.1:{port}");
     let mut child = Command::new(path)
         .arg(&addr)
+        .args(parts)
         .env("CHAT_QUEUE_BYTES", "1048576")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)

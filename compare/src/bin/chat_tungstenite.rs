@@ -4,8 +4,8 @@
 //! tokio-tungstenite user would (a reader loop and a writer task per connection, an
 //! unbounded channel per member, the broadcast encoded once and shared).
 //!
-//! usage: chat-tungstenite [ADDR]   (default 127.0.0.1:3001; env TUNGSTENITE_READ_BUFFER
-//! sets `WebSocketConfig::read_buffer_size`, default: tungstenite's own)
+//! usage: chat_tungstenite [ADDR [READ_BUFFER]]   (default 127.0.0.1:3001; READ_BUFFER sets
+//! `WebSocketConfig::read_buffer_size`, default: tungstenite's own, 128 KiB)
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -76,10 +76,7 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| "127.0.0.1:3001".into());
     let listener = TcpListener::bind(&addr).await?;
     let mut config = WebSocketConfig::default().max_message_size(Some(16 * 1024));
-    if let Some(size) = std::env::var("TUNGSTENITE_READ_BUFFER")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
+    if let Some(size) = std::env::args().nth(2).and_then(|v| v.parse().ok()) {
         config = config.read_buffer_size(size);
     }
     println!(
