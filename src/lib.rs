@@ -21,10 +21,14 @@ extern crate std;
 
 mod fmt;
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod close;
 mod close_code;
 mod config;
 mod connection;
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+mod driver;
 mod error;
 mod event;
 mod fixed;
@@ -34,6 +38,8 @@ mod handshake;
 pub mod io;
 mod message;
 mod time;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod utf8;
 
 #[cfg(feature = "_fuzzing")]

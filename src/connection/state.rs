@@ -67,6 +67,13 @@ impl Role {
     }
 }
 
+/// `client` or `server`, for logs (the `log` and `tracing` features).
+impl core::fmt::Display for Role {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(if self.is_client() { "client" } else { "server" })
+    }
+}
+
 /// The private, detailed state.
 #[derive(Clone, Debug)]
 pub(crate) enum Phase {

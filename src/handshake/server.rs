@@ -84,6 +84,11 @@ impl<'a> Reject<'a> {
         self.body = body;
         self
     }
+
+    /// The HTTP status of this rejection.
+    pub const fn status(&self) -> u16 {
+        self.status
+    }
 }
 
 /// Parses and validates a complete request head ([§4.2.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.1)).

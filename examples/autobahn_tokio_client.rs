@@ -1,0 +1,37 @@
+//! The Autobahn|Testsuite client protocol on the tokio driver, against
+//! `wstest -m fuzzingserver`: runs every case echoing whole messages, then asks for reports.
+//!
+//! `cargo run --release --features tokio --example autobahn_tokio_client -- ws://127.0.0.1:9001 wsmachine`
+
+use wsmachine::tokio::{Error, Message, connect};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let mut args = std::env::args().skip(1);
+    let url = args.next().unwrap_or("ws://127.0.0.1:9001".into());
+    let agent = args.next().unwrap_or("wsmachine".into());
+    let mut ws = connect(&format!("{url}/getCaseCount")).await?;
+    let count: u32 = match ws.recv().await {
+        Some(Ok(Message::Text(text))) => text.trim().parse().unwrap_or(0),
+        other => return Err(std::io::Error::other(format!("no case count: {other:?}")).into()),
+    };
+    println!("{count} cases");
+    for case in 1..=count {
+        if let Err(e) = echo(&format!("{url}/runCase?case={case}&agent={agent}")).await {
+            println!("case {case}: {e}"); // many cases end the connection on purpose
+        }
+    }
+    echo(&format!("{url}/updateReports?agent={agent}")).await?;
+    println!("reports updated");
+    Ok(())
+}
+
+async fn echo(url: &str) -> Result<(), Error> {
+    let mut ws = connect(url).await?;
+    while let Some(message) = ws.recv().await {
+        if let m @ (Message::Text(_) | Message::Binary(_)) = message? {
+            ws.send(m).await?;
+        }
+    }
+    Ok(())
+}
