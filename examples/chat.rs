@@ -309,6 +309,20 @@ async fn respond(stream: &mut TcpStream, reply: &Reply, close: bool) -> io::Resu
     stream.write_all(&bytes).await?;
     if close {
         stream.shutdown().await?;
+        // Read what the client is still sending (an oversize body, say) before closing, so
+        // that the close is a FIN after the answer and not a reset that could destroy it.
+        let mut sink = Vec::with_capacity(4096);
+        let drain = async {
+            let mut total = 0;
+            while total < 1 << 20 {
+                sink.clear();
+                match stream.read_buf(&mut sink).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => total += n,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
     }
     Ok(())
 }

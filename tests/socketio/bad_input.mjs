@@ -89,6 +89,12 @@ run('socket.io bad input', 60, async () => {
     await gone('oversize body', sid);
   }
   {
+    // Far over: the answer still arrives whole (the server reads the rest before closing).
+    const sid = await open();
+    const r = await call('POST', `EIO=4&transport=polling&sid=${sid}`, '4' + 'x'.repeat(512 * 1024));
+    await expectError('POST of 512 KiB', r, 413, 3);
+  }
+  {
     const sid = await open();
     const first = call('GET', `EIO=4&transport=polling&sid=${sid}`);
     await new Promise((r) => setTimeout(r, 200));
