@@ -1,40 +1,71 @@
-//! A chat room with live presence: one page and its WebSocket endpoint on one port.
+//! A chat room with live presence, for plain WebSocket clients and Socket.IO clients alike.
 //!
-//! `cargo run --example chat` then open http://127.0.0.1:3000 in two tabs
-//! (`cargo run --example chat -- 127.0.0.1:8080` picks another address).
+//! `cargo run --example chat` then open http://127.0.0.1:3000 in two tabs (the plain
+//! WebSocket page) or http://127.0.0.1:3000/sio (the same room through the official
+//! Socket.IO browser client); `cargo run --example chat -- 127.0.0.1:8080` picks another
+//! address.
 //!
-//! - `GET /` serves the page (`examples/chat/index.html`, embedded in the binary);
-//!   `GET /ws` is the WebSocket; anything else is 404. The server peeks at the request
-//!   head only to route: an upgrade for `/ws` goes to the engine whole.
-//! - The JSON protocol is `tests/browser/chat_protocol.md`: clients send `join` and
-//!   `say`; the server sends `welcome`, `joined`, `left`, `message` and `error`.
-//! - One tokio task per connection; every broadcast is sent to each member's channel
-//!   under the room lock, so every page sees broadcasts in the same order.
-//! - Malformed JSON, unknown types and binary messages close with 1008, messages over
-//!   16 KiB with 1009 (invalid UTF-8 gets 1007 from the engine). Idle peers are pinged
-//!   every 15 s and dropped 10 s after an unanswered ping.
+//! - `GET /` serves the plain page (`examples/chat/index.html`), `GET /ws` is its WebSocket
+//!   (JSON protocol: `tests/browser/chat_protocol.md`).
+//! - `/socket.io/` speaks Engine.IO v4 / Socket.IO v5 (`examples/chat/eio.rs`): WebSocket,
+//!   HTTP long-polling and the upgrade between them. Events: the client emits `join`
+//!   (nickname) and `say` (text); the server emits `welcome`, `joined`, `left`, `message`
+//!   (the plain protocol's payloads plus `count`, the member count) and `error`.
+//!   `GET /sio` is a page using it; `GET /socket.io/socket.io.min.js` serves the client
+//!   from `tests/socketio/node_modules` (npm package `socket.io-client`).
+//! - Both kinds of member share one room (`examples/chat/room.rs`). Each member's outbox is
+//!   bounded in bytes (`CHAT_QUEUE_BYTES`, default 256 KiB): a member that stops reading
+//!   is dropped from the room when it overflows, and its WebSocket closes with **1008**
+//!   "slow consumer" (a polling session ends); the others are not slowed down.
+//! - Malformed JSON, unknown types and binary messages on `/ws` close with 1008, messages
+//!   over 16 KiB with 1009 (invalid UTF-8 gets 1007 from the engine).
+//! - WebSocket keepalive: a Ping after `CHAT_KEEPALIVE_SECS` idle seconds (default 15,
+//!   `0` turns it off), the peer dropped 10 s after an unanswered one. Engine.IO's own
+//!   heartbeat: `CHAT_PING_INTERVAL_MS` (25000) and `CHAT_PING_TIMEOUT_MS` (20000).
 
+#[path = "chat/eio.rs"]
+mod eio;
+#[path = "chat/room.rs"]
+mod room;
 mod tokio_support;
+#[path = "chat/transport.rs"]
+mod transport;
 
-use std::collections::BTreeMap;
 use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio_support::{Read, Ws, queue};
-use wsmachine::{
-    Accept, CloseCode, Config, Connection, Event, Message, MessageAssembler, NoMask, Reject,
-};
+use wsmachine::CloseCode;
+
+use eio::{Reply, Route};
+use room::{Kind, Outbox, Room, lock, valid_nick, valid_text};
 
 const PAGE: &str = include_str!("chat/index.html");
+const SIO_PAGE: &str = include_str!("chat/sio.html");
+const SIO_CLIENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/socketio/node_modules/socket.io-client/dist/socket.io.min.js"
+);
 const MAX_MESSAGE_LEN: usize = 16 * 1024;
 const MAX_HEAD_LEN: usize = 8 * 1024;
-const NICK_MAX: usize = 32;
-const TEXT_MAX: usize = 1000;
+
+/// What every connection shares.
+struct App {
+    room: Arc<Mutex<Room>>,
+    eio: Arc<eio::Server>,
+    keepalive: Option<Duration>,
+    queue_bytes: usize,
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 #[tokio::main]
 async fn main() -> io::Result<()> {
@@ -42,283 +73,336 @@ async fn main() -> io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:3000".into());
     let listener = TcpListener::bind(&addr).await?;
-    println!("chat listening on http://{}", listener.local_addr()?);
+    let keepalive = match env_u64("CHAT_KEEPALIVE_SECS", 15) {
+        0 => None,
+        secs => Some(Duration::from_secs(secs)),
+    };
+    let queue_bytes =
+        usize::try_from(env_u64("CHAT_QUEUE_BYTES", 256 * 1024)).unwrap_or(usize::MAX);
     let room = Arc::new(Mutex::new(Room::default()));
-    let epoch = std::time::Instant::now();
+    let settings = eio::Settings {
+        ping_interval: Duration::from_millis(env_u64("CHAT_PING_INTERVAL_MS", 25_000)),
+        ping_timeout: Duration::from_millis(env_u64("CHAT_PING_TIMEOUT_MS", 20_000)),
+        max_payload: MAX_MESSAGE_LEN,
+        queue_bytes,
+    };
+    let app = Arc::new(App {
+        eio: eio::Server::new(room.clone(), settings),
+        room,
+        keepalive,
+        queue_bytes,
+    });
+    println!(
+        "chat listening on http://{} (keepalive {:?}, queue {} bytes)",
+        listener.local_addr()?,
+        keepalive,
+        queue_bytes
+    );
     loop {
-        let (stream, peer) = listener.accept().await?;
-        let room = room.clone();
-        tokio::spawn(async move {
-            if let Err(e) = route(stream, &room, epoch).await {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, say: the room goes on, new connections wait.
+                eprintln!("accept: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let app = app.clone();
+        let task = async move {
+            if let Err(e) = serve(stream, &app).await {
                 eprintln!("{peer}: {e}");
             }
-        });
+        };
+        tokio::spawn(task);
     }
 }
 
-/// Who is in the room: joined members by id, and the next id to hand out.
-#[derive(Default)]
-struct Room {
-    next_id: u64,
-    members: BTreeMap<u64, Member>,
+/// One parsed request head.
+struct Head {
+    method: String,
+    target: String,
+    /// Bytes of the head, up to and including the blank line.
+    len: usize,
+    content_length: Option<usize>,
+    chunked: bool,
+    close: bool,
 }
 
-struct Member {
-    nick: String,
-    outbox: mpsc::UnboundedSender<String>,
-}
-
-impl Room {
-    fn users(&self) -> Value {
-        self.members
-            .iter()
-            .map(|(id, m)| json!({"id": id, "nick": m.nick}))
-            .collect()
-    }
-
-    fn user(&self, id: u64) -> Value {
-        let nick = self.members.get(&id).map_or("", |m| m.nick.as_str());
-        json!({"id": id, "nick": nick})
-    }
-
-    /// Sends `message` to every member except `skip`.
-    fn broadcast(&self, message: &Value, skip: Option<u64>) {
-        let text = message.to_string();
-        for (id, member) in &self.members {
-            if Some(*id) != skip {
-                let _ = member.outbox.send(text.clone());
-            }
+/// Parses a complete request head, `Err` with the status to answer.
+fn parse_head(bytes: &[u8]) -> Result<Option<Head>, &'static str> {
+    let mut headers = [httparse::EMPTY_HEADER; 48];
+    let mut request = httparse::Request::new(&mut headers);
+    let len = match request.parse(bytes) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(_) => return Err("400 Bad Request"),
+    };
+    let mut head = Head {
+        method: request.method.unwrap_or("").to_owned(),
+        target: request.path.unwrap_or("").to_owned(),
+        len,
+        content_length: None,
+        chunked: false,
+        close: request.version == Some(0),
+    };
+    for h in request.headers.iter() {
+        let value = String::from_utf8_lossy(h.value).to_ascii_lowercase();
+        if h.name.eq_ignore_ascii_case("content-length") {
+            head.content_length = Some(value.trim().parse().map_err(|_| "400 Bad Request")?);
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            head.chunked = true;
+        } else if h.name.eq_ignore_ascii_case("connection") {
+            head.close = value.contains("close");
         }
     }
-
-    fn leave(&mut self, id: u64) {
-        let user = self.user(id);
-        if self.members.remove(&id).is_some() {
-            self.broadcast(
-                &json!({"type": "left", "user": user, "users": self.users()}),
-                None,
-            );
-        }
-    }
+    Ok(Some(head))
 }
 
-fn lock(room: &Mutex<Room>) -> std::sync::MutexGuard<'_, Room> {
-    room.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Reads the request head and routes: the page, the WebSocket, or 404.
-async fn route(
-    mut stream: TcpStream,
-    room: &Mutex<Room>,
-    epoch: std::time::Instant,
-) -> io::Result<()> {
+/// Serves one TCP connection: HTTP requests (kept alive) until one becomes a WebSocket.
+async fn serve(mut stream: TcpStream, app: &Arc<App>) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut head = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        if head.len() > MAX_HEAD_LEN {
-            return respond(
-                &mut stream,
-                "431 Request Header Fields Too Large",
-                "text/plain",
-                b"",
-            )
-            .await;
-        }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
+    let mut buf = Vec::new();
+    loop {
+        let head = loop {
+            match parse_head(&buf) {
+                Ok(Some(head)) => break head,
+                Ok(None) if buf.len() > MAX_HEAD_LEN => {
+                    let reply = plain("431 Request Header Fields Too Large", "");
+                    return respond(&mut stream, &reply, true).await;
+                }
+                Ok(None) => {}
+                Err(status) => return respond(&mut stream, &plain(status, ""), true).await,
+            }
+            if !read_more(&mut stream, &mut buf).await? {
+                return Ok(());
+            }
+        };
+        let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
+        let route = match (head.method.as_str(), path) {
+            // The engine validates the upgrade itself (and answers 400/426 when it is not one).
+            // A task of its own: this one's HTTP state is not kept for the WebSocket's life.
+            (_, "/ws") => {
+                tokio::spawn(plain_member(stream, buf, app.clone()));
+                return Ok(());
+            }
+            (method, "/socket.io/") => app.eio.route(method, &eio::Query::parse(query)),
+            ("GET", "/" | "/index.html") => Route::Reply(html(PAGE)),
+            ("GET", "/sio") => Route::Reply(html(SIO_PAGE)),
+            ("GET", "/socket.io/socket.io.min.js") => Route::Reply(client_script()),
+            // Browsers ask for it on every page: no icon, and no 404 in their consoles.
+            ("GET", "/favicon.ico") => Route::Reply(plain("204 No Content", "")),
+            _ => Route::Reply(plain("404 Not Found", "not found\n")),
+        };
+        let reply = match route {
+            Route::Reply(reply) => reply,
+            Route::WebSocket(session) => {
+                return match app.eio.websocket(session) {
+                    Ok(mut socket) => {
+                        let config = transport::config(MAX_MESSAGE_LEN, app.keepalive);
+                        let mut ws = transport::accept(stream, buf, config);
+                        tokio::spawn(async move {
+                            let run = transport::drive(&mut ws, MAX_MESSAGE_LEN, &mut socket);
+                            if let Err(e) = run.await {
+                                eprintln!("socket.io websocket: {e}");
+                            }
+                        });
+                        Ok(())
+                    }
+                    Err(reply) => respond(&mut stream, &reply, true).await,
+                };
+            }
+            Route::Poll(session) => {
+                // A client that hangs up mid-poll frees its connection now, not at the
+                // poll's timeout (a pipelined request is left for later).
+                let hang_up = async {
+                    let mut byte = [0u8; 1];
+                    if let Ok(1..) = stream.peek(&mut byte).await {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                match app.eio.poll(&session, hang_up).await {
+                    Some(reply) => reply,
+                    None => return Ok(()),
+                }
+            }
+            Route::Post(session) => {
+                let max = app.eio.settings().max_payload;
+                let Some(length) = head.content_length.filter(|_| !head.chunked) else {
+                    let reply = Reply::error("411 Length Required", 3, "Bad request");
+                    return respond(&mut stream, &reply, true).await;
+                };
+                if length > max {
+                    // Socket.IO servers answer 413 and end the session's transport.
+                    let reply = app.eio.too_large(&session);
+                    return respond(&mut stream, &reply, true).await;
+                }
+                while buf.len() < head.len + length {
+                    if !read_more(&mut stream, &mut buf).await? {
+                        return Ok(());
+                    }
+                }
+                app.eio.post(&session, &buf[head.len..head.len + length])
+            }
+        };
+        respond(&mut stream, &reply, head.close).await?;
+        if head.close {
             return Ok(());
         }
-        head.extend_from_slice(&chunk[..n]);
-    }
-    let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
-    let mut parts = line.split(' ');
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let path = target.split('?').next().unwrap_or("");
-    match (method, path) {
-        // The engine validates the upgrade itself (and answers 400/426 when it is not one).
-        (_, "/ws") => websocket(stream, &head, room, epoch).await,
-        ("GET", "/" | "/index.html") => {
-            respond(
-                &mut stream,
-                "200 OK",
-                "text/html; charset=utf-8",
-                PAGE.as_bytes(),
-            )
-            .await
-        }
-        _ => respond(&mut stream, "404 Not Found", "text/plain", b"not found\n").await,
+        let used = head.len + head.content_length.unwrap_or(0);
+        buf.drain(..used.min(buf.len()));
     }
 }
 
-async fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) -> io::Result<()> {
+/// Reads more bytes into `buf`; `false` at EOF. (Into the heap: a stack buffer here would
+/// be part of every connection's future, idle or not.)
+async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<bool> {
+    buf.reserve(1024);
+    Ok(stream.read_buf(buf).await? > 0)
+}
+
+fn plain(status: &'static str, body: &str) -> Reply {
+    Reply {
+        status,
+        kind: "text/plain",
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+fn html(page: &str) -> Reply {
+    Reply {
+        status: "200 OK",
+        kind: "text/html; charset=utf-8",
+        body: page.as_bytes().to_vec(),
+    }
+}
+
+fn client_script() -> Reply {
+    match std::fs::read(SIO_CLIENT) {
+        Ok(body) => Reply {
+            status: "200 OK",
+            kind: "application/javascript",
+            body,
+        },
+        Err(_) => plain(
+            "404 Not Found",
+            "socket.io client missing: run `npm ci` in tests/socketio\n",
+        ),
+    }
+}
+
+async fn respond(stream: &mut TcpStream, reply: &Reply, close: bool) -> io::Result<()> {
+    let connection = if close { "close" } else { "keep-alive" };
+    // A 204 has no body and, by RFC 9110, no Content-Length.
+    let length = if reply.status.starts_with("204") {
+        String::new()
+    } else {
+        format!("Content-Length: {}\r\n", reply.body.len())
+    };
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\n{length}\
+         Cache-Control: no-store\r\nConnection: {connection}\r\n\r\n",
+        reply.status, reply.kind,
     );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
-    stream.shutdown().await
-}
-
-/// What a received event asks the connection task to do, once the engine call is done.
-enum Action {
-    Text(String),
-    Close(CloseCode),
-    Gone,
-}
-
-/// One member's connection: its engine, its outbox, its place in the room.
-async fn websocket(
-    stream: TcpStream,
-    head: &[u8],
-    room: &Mutex<Room>,
-    epoch: std::time::Instant,
-) -> io::Result<()> {
-    let config = Config::new()
-        .with_max_message_len(MAX_MESSAGE_LEN as u64)
-        .with_keepalive(Some(Duration::from_secs(15)))
-        .with_pong_timeout(Duration::from_secs(10));
-    let conn = Connection::server(config, tokio_support::now(epoch));
-    let mut ws = Ws::with_bytes(conn, stream, epoch, head);
-    let id = {
-        let mut room = lock(room);
-        room.next_id += 1;
-        room.next_id
-    };
-    let (outbox, mut inbox) = mpsc::unbounded_channel();
-    let mut storage = vec![0u8; MAX_MESSAGE_LEN];
-    let mut assembler = MessageAssembler::new(&mut storage);
-    let mut joined = false;
-    let result = loop {
-        let mut actions = Vec::new();
-        let processed = ws.process(|conn, out, event| {
-            match &event {
-                Event::UpgradeRequest(request) if request.path() == "/ws" => {
-                    return queue(out, |buf| {
-                        conn.accept(tokio_support::now(epoch), &Accept::new(), buf)
-                    });
-                }
-                Event::UpgradeRequest(_) => {
-                    return queue(out, |buf| conn.reject(&Reject::new(404), buf));
-                }
-                Event::Binary(_) => actions.push(Action::Close(CloseCode::PolicyViolation)),
-                Event::Close(_) => actions.push(Action::Gone),
-                _ => {}
-            }
-            match assembler.push(&event) {
-                Ok(Some(Message::Text(text))) => actions.push(Action::Text(text.to_owned())),
-                Ok(_) => {}
-                Err(_) => actions.push(Action::Close(CloseCode::MessageTooBig)),
-            }
-            Ok(())
-        });
-        for action in actions {
-            if !ws.conn.is_open() {
-                break;
-            }
-            let close = match action {
-                Action::Text(text) => on_text(&mut ws, room, id, &mut joined, &outbox, &text),
-                Action::Close(code) => Some(code),
-                Action::Gone => None,
-            };
-            if let Some(code) = close {
-                let conn = &mut ws.conn;
-                let _ = queue(&mut ws.out, |buf| {
-                    conn.close(tokio_support::now(epoch), code, "", buf)
-                });
-            }
-        }
-        // Gone from the room the moment the connection stops being open.
-        if joined && !ws.conn.is_open() {
-            lock(room).leave(id);
-            joined = false;
-        }
-        if let Err(e) = ws.flush().await {
-            break Err(e);
-        }
-        if processed.is_err() || ws.finished {
-            break Ok(());
-        }
-        tokio::select! {
-            read = ws.read() => match read {
-                Ok(Read::Eof) => break Ok(()),
-                Ok(Read::Bytes | Read::Timeout) => {}
-                Err(e) => break Err(e),
-            },
-            Some(text) = inbox.recv() => {
-                let conn = &mut ws.conn;
-                if conn.is_open() {
-                    let _ = queue(&mut ws.out, |buf| conn.send_text(&text, buf));
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(&reply.body);
+    stream.write_all(&bytes).await?;
+    if close {
+        stream.shutdown().await?;
+        // Read what the client is still sending (an oversize body, say) before closing, so
+        // that the close is a FIN after the answer and not a reset that could destroy it.
+        let mut sink = Vec::with_capacity(4096);
+        let drain = async {
+            let mut total = 0;
+            while total < 1 << 20 {
+                sink.clear();
+                match stream.read_buf(&mut sink).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => total += n,
                 }
             }
-        }
-    };
-    if joined {
-        lock(room).leave(id);
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
     }
-    result
+    Ok(())
 }
 
-/// Handles one client message; returns a close code when the client broke the protocol.
-fn on_text(
-    ws: &mut Ws<NoMask>,
-    room: &Mutex<Room>,
+/// A member of the plain room on `/ws`.
+struct PlainMember {
+    app: Arc<App>,
     id: u64,
-    joined: &mut bool,
-    outbox: &mpsc::UnboundedSender<String>,
-    text: &str,
-) -> Option<CloseCode> {
-    let Ok(Value::Object(message)) = serde_json::from_str::<Value>(text) else {
-        return Some(CloseCode::PolicyViolation);
+    joined: bool,
+    outbox: Arc<Outbox>,
+}
+
+/// Not an `async fn`, for the reason given at `transport::accept`.
+fn plain_member(stream: TcpStream, head: Vec<u8>, app: Arc<App>) -> impl Future<Output = ()> {
+    let id = lock(&app.room).next_id();
+    let mut ws = transport::accept(
+        stream,
+        head,
+        transport::config(MAX_MESSAGE_LEN, app.keepalive),
+    );
+    let mut member = PlainMember {
+        outbox: Outbox::new(app.queue_bytes),
+        app,
+        id,
+        joined: false,
     };
-    let field = |name: &str| message.get(name).and_then(Value::as_str);
-    match (field("type"), *joined) {
-        (Some("join"), false) => {
-            let nick = field("nick").unwrap_or("");
-            if !(1..=NICK_MAX).contains(&nick.chars().count()) {
-                send_error(ws, "nickname must be 1 to 32 characters");
-                return Some(CloseCode::PolicyViolation);
-            }
-            let mut room = lock(room);
-            room.members.insert(
-                id,
-                Member {
-                    nick: nick.to_owned(),
-                    outbox: outbox.clone(),
-                },
-            );
-            *joined = true;
-            let (user, users) = (room.user(id), room.users());
-            let _ = outbox.send(json!({"type": "welcome", "id": id, "users": users}).to_string());
-            room.broadcast(
-                &json!({"type": "joined", "user": user, "users": users}),
-                Some(id),
-            );
-            None
+    async move {
+        let result = transport::drive(&mut ws, MAX_MESSAGE_LEN, &mut member).await;
+        if member.joined {
+            lock(&member.app.room).leave(id);
         }
-        (Some("say"), true) => {
-            let said = field("text").unwrap_or("");
-            if !(1..=TEXT_MAX).contains(&said.chars().count()) {
-                send_error(ws, "a message must be 1 to 1000 characters");
-                return None;
-            }
-            let room = lock(room);
-            room.broadcast(
-                &json!({"type": "message", "from": room.user(id), "text": said}),
-                None,
-            );
-            None
+        if let Err(e) = result {
+            eprintln!("ws member {id}: {e}");
         }
-        // Unknown or missing type, `say` before `join`, a second `join`.
-        _ => Some(CloseCode::PolicyViolation),
     }
 }
 
-fn send_error(ws: &mut Ws<NoMask>, message: &str) {
-    let text = json!({"type": "error", "message": message}).to_string();
-    let conn = &mut ws.conn;
-    let _ = queue(&mut ws.out, |buf| conn.send_text(&text, buf));
+fn error_text(message: &str) -> String {
+    json!({"type": "error", "message": message}).to_string()
+}
+
+impl transport::Peer for PlainMember {
+    fn on_text(
+        &mut self,
+        text: &str,
+        reply: &mut Vec<String>,
+    ) -> Result<(), (CloseCode, &'static str)> {
+        let bad = (CloseCode::PolicyViolation, "");
+        let Ok(Value::Object(message)) = serde_json::from_str::<Value>(text) else {
+            return Err(bad);
+        };
+        let field = |name: &str| message.get(name).and_then(Value::as_str);
+        match (field("type"), self.joined) {
+            (Some("join"), false) => {
+                let nick = field("nick").unwrap_or("");
+                if !valid_nick(nick) {
+                    reply.push(error_text("nickname must be 1 to 32 characters"));
+                    return Err(bad);
+                }
+                self.joined = true;
+                let quiet = message.get("quiet") == Some(&Value::Bool(true));
+                let outbox = self.outbox.clone();
+                lock(&self.app.room).join(self.id, nick, Kind::Plain, outbox, quiet);
+                Ok(())
+            }
+            (Some("say"), true) => {
+                let said = field("text").unwrap_or("");
+                if valid_text(said) {
+                    lock(&self.app.room).say(self.id, said);
+                } else {
+                    reply.push(error_text("a message must be 1 to 1000 characters"));
+                }
+                Ok(())
+            }
+            // Unknown or missing type, `say` before `join`, a second `join`.
+            _ => Err(bad),
+        }
+    }
+
+    fn outbox(&self) -> &Arc<Outbox> {
+        &self.outbox
+    }
 }

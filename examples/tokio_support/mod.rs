@@ -6,14 +6,25 @@
 //! engine's own output (pongs, Close echoes) and honours `close_transport_after`.
 #![allow(dead_code, unreachable_pub)] // each example uses a different subset
 
+use std::future::Future;
 use std::io;
+use std::task::Poll;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use wsmachine::{Connection, Error, Event, Instant, MaskSource};
 
+/// The most bytes one read takes in.
+const READ_LEN: usize = 16 * 1024;
+/// The first read's size: a read that fills its buffer doubles the next one (up to
+/// `READ_LEN`), so that chatty peers get big reads and idle ones leave small holes.
+const FIRST_READ_LEN: usize = 1024;
+
 /// One WebSocket over one TCP stream.
+///
+/// The receive buffer exists only while bytes are in it: an idle connection holds no
+/// buffer at all (the chat keeps ~1 KB per idle member this way).
 pub struct Ws<M> {
     pub conn: Connection<M>,
     pub stream: TcpStream,
@@ -25,6 +36,8 @@ pub struct Ws<M> {
     epoch: std::time::Instant,
     /// The transport is done (EOF seen, or the engine asked to close it).
     pub finished: bool,
+    /// The next read's size.
+    read_len: usize,
 }
 
 /// What one read produced.
@@ -37,7 +50,7 @@ pub enum Read {
 
 impl<M: MaskSource> Ws<M> {
     pub fn new(conn: Connection<M>, stream: TcpStream, epoch: std::time::Instant) -> Self {
-        Self::with_bytes(conn, stream, epoch, &[])
+        Self::with_bytes(conn, stream, epoch, Vec::new())
     }
 
     /// Like `new`, with bytes already read from the stream (e.g. a peeked HTTP head).
@@ -45,19 +58,23 @@ impl<M: MaskSource> Ws<M> {
         conn: Connection<M>,
         stream: TcpStream,
         epoch: std::time::Instant,
-        bytes: &[u8],
+        bytes: Vec<u8>,
     ) -> Self {
-        let mut buf = vec![0u8; 16 * 1024];
-        buf[..bytes.len()].copy_from_slice(bytes);
         Self {
             conn,
             stream,
-            buf,
             pending: bytes.len(),
+            buf: bytes,
             out: Vec::new(),
             epoch,
             finished: false,
+            read_len: FIRST_READ_LEN,
         }
+    }
+
+    /// The clock's origin.
+    pub fn epoch(&self) -> std::time::Instant {
+        self.epoch
     }
 
     pub fn now(&self) -> Instant {
@@ -87,45 +104,15 @@ impl<M: MaskSource> Ws<M> {
         // Keep an unfinished HTTP head at the front (the only bytes ever left unconsumed).
         self.buf.copy_within(start..self.pending, 0);
         self.pending -= start;
+        if self.pending == 0 {
+            self.buf = Vec::new();
+        }
         result
     }
 
-    /// Waits for bytes or for the engine's next deadline, whichever comes first.
-    pub async fn read(&mut self) -> io::Result<Read> {
-        if self.pending == self.buf.len() {
-            return Err(io::Error::other("HTTP head larger than the receive buffer"));
-        }
-        let deadline = self.conn.poll_timeout().map(|at| {
-            let wait = at.as_millis().saturating_sub(self.now().as_millis());
-            tokio::time::Instant::now() + Duration::from_millis(wait)
-        });
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            n = self.stream.read(&mut self.buf[self.pending..]) => {
-                let n = n?;
-                if n == 0 {
-                    let _ = self.conn.receive_eof(now(self.epoch));
-                    self.finished = true;
-                    return Ok(Read::Eof);
-                }
-                self.pending += n;
-                Ok(Read::Bytes)
-            }
-            () = sleep => {
-                let _ = self.conn.handle_timeout(now(self.epoch));
-                Ok(Read::Timeout)
-            }
-        }
-    }
-
-    /// Writes the queued bytes and everything the engine owes; closes the stream when the
-    /// engine says so (then `finished` is set).
-    pub async fn flush(&mut self) -> io::Result<()> {
+    /// Moves the engine's own output (pongs, Close echoes) into `out`. Not async, so that
+    /// its scratch buffer is not part of every connection's future.
+    fn drain_engine(&mut self) -> io::Result<()> {
         let mut scratch = [0u8; 256];
         while let Some(t) = self
             .conn
@@ -137,10 +124,79 @@ impl<M: MaskSource> Ws<M> {
                 self.finished = true;
             }
         }
-        if !self.out.is_empty() {
-            self.stream.write_all(&self.out).await?;
+        Ok(())
+    }
+
+    /// Waits for bytes or for the engine's next deadline, whichever comes first.
+    pub async fn read(&mut self) -> io::Result<Read> {
+        self.read_until(None).await
+    }
+
+    /// Like `read`, also returning (as `Timeout`) at the application's own `until`: one
+    /// timer serves both, so a connection's future holds a single `Sleep`.
+    pub async fn read_until(&mut self, until: Option<tokio::time::Instant>) -> io::Result<Read> {
+        if self.pending >= READ_LEN {
+            return Err(io::Error::other("HTTP head larger than the receive buffer"));
         }
-        self.out.clear();
+        let engine = self.conn.poll_timeout().map(|at| {
+            let wait = at.as_millis().saturating_sub(self.now().as_millis());
+            tokio::time::Instant::now() + Duration::from_millis(wait)
+        });
+        let deadline = match (engine, until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        // Readiness first, so that no buffer is held while waiting; polled by hand (no
+        // `Readable` future, no `select!`) to keep an idle connection's future small.
+        let mut sleep = std::pin::pin!(deadline.map(tokio::time::sleep_until));
+        let readable = std::future::poll_fn(|cx| {
+            if let Some(sleep) = sleep.as_mut().as_pin_mut()
+                && sleep.poll(cx).is_ready()
+            {
+                return Poll::Ready(Ok(false));
+            }
+            self.stream.poll_read_ready(cx).map_ok(|()| true)
+        });
+        if !readable.await? {
+            let _ = self.conn.handle_timeout(now(self.epoch));
+            return Ok(Read::Timeout);
+        }
+        let want = (self.pending + self.read_len).min(READ_LEN);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        let n = match self.stream.try_read(&mut self.buf[self.pending..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Read::Bytes),
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            let _ = self.conn.receive_eof(now(self.epoch));
+            self.finished = true;
+            return Ok(Read::Eof);
+        }
+        self.pending += n;
+        if self.pending == self.buf.len() {
+            self.read_len = (self.read_len * 2).min(READ_LEN);
+        }
+        Ok(Read::Bytes)
+    }
+
+    /// Writes the queued bytes and everything the engine owes; closes the stream when the
+    /// engine says so (then `finished` is set). Cancel-safe: dropping it loses no byte.
+    pub async fn flush(&mut self) -> io::Result<()> {
+        self.drain_engine()?;
+        // Written bytes leave `out` as each write completes, so a cancelled flush (the chat
+        // gives up on a peer that stopped reading) loses nothing and can be resumed.
+        while !self.out.is_empty() {
+            let n = self.stream.write(&self.out).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            self.out.drain(..n);
+        }
+        // Idle connections keep no output buffer either.
+        self.out = Vec::new();
         if self.finished {
             let _ = self.stream.shutdown().await;
         }
