@@ -76,12 +76,22 @@ pub fn drive<M: MaskSource>(conn: &mut Connection<M>, bytes: &mut [u8], step: us
                         .unwrap_or(0);
                 }
                 total += conn
-                    .send_fragment(MessageKind::Text, text.as_bytes(), chunk.is_last(), &mut out)
+                    .send_fragment(
+                        MessageKind::Text,
+                        text.as_bytes(),
+                        chunk.is_last(),
+                        &mut out,
+                    )
                     .unwrap_or(0);
             }
             Some(Event::Binary(chunk)) => {
                 total += conn
-                    .send_fragment(MessageKind::Binary, chunk.as_bytes(), chunk.is_last(), &mut out)
+                    .send_fragment(
+                        MessageKind::Binary,
+                        chunk.as_bytes(),
+                        chunk.is_last(),
+                        &mut out,
+                    )
                     .unwrap_or(0);
             }
             Some(Event::Ping(payload)) => {

@@ -27,7 +27,9 @@ fn main() -> ! {
             total += request.path().len() + request.subprotocols().count();
             total += match bytes[1] {
                 0 => server.reject(&Reject::new(403), &mut out).unwrap_or(0),
-                _ => server.accept(common::now(2), &Accept::new(), &mut out).unwrap_or(0),
+                _ => server
+                    .accept(common::now(2), &Accept::new(), &mut out)
+                    .unwrap_or(0),
             };
         }
     }
@@ -39,7 +41,9 @@ fn main() -> ! {
         Connection::client(Config::new(), move || MaskKey([a, b, c, d]), common::now(0));
     let request =
         ClientRequest::new("example.com", "/chat", Key([a; 16])).with_subprotocols(&["chat"]);
-    total += client.connect(common::now(1), &request, &mut out).unwrap_or(0);
+    total += client
+        .connect(common::now(1), &request, &mut out)
+        .unwrap_or(0);
     let mut response = common::input();
     total += common::drive(&mut client, &mut response, 3);
     total += wsmachine::accept_key(&bytes[..24]).as_bytes().len();
