@@ -2,9 +2,8 @@
 
 use super::{
     AcceptKey, HeaderIter, Key, Response, check_extra_headers, has_token, is_field_value, is_token,
-    trim, write_all,
+    parse_outcome, trim, with_header_table, write_all,
 };
-use crate::config::MAX_HEADERS;
 use crate::error::{Error, HandshakeFailure, Misuse};
 use crate::fixed::FixedBuf;
 
@@ -160,24 +159,18 @@ pub(crate) fn parse_response<'a>(
     accept: &AcceptKey,
     offered: &[u8],
 ) -> Result<Response<'a>, HandshakeFailure> {
-    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let headers = storage
-        .get_mut(..max_headers.min(MAX_HEADERS))
-        .unwrap_or_default();
-    let mut response = httparse::Response::new(headers);
-    match response.parse(head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => return Err(HandshakeFailure::TooManyHeaders),
-        Ok(httparse::Status::Partial) | Err(_) => return Err(HandshakeFailure::Malformed),
-    }
-    let headers = response.headers.iter().map(|h| (h.name, h.value));
-    let subprotocol = check_response(
-        response.version == Some(1),
-        response.code,
-        headers,
-        accept,
-        offered,
-    )?;
+    let subprotocol = with_header_table(max_headers, |headers| {
+        let mut response = httparse::Response::new(headers);
+        parse_outcome(response.parse(head))?;
+        let headers = response.headers.iter().map(|h| (h.name, h.value));
+        check_response(
+            response.version == Some(1),
+            response.code,
+            headers,
+            accept,
+            offered,
+        )
+    })?;
     Ok(Response { head, subprotocol })
 }
 

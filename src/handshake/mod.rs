@@ -11,7 +11,8 @@ pub use client::ClientRequest;
 pub(crate) use client::rejected_body_len;
 pub use server::{Accept, Reject};
 
-use crate::error::{Error, Misuse};
+use crate::config::MAX_HEADERS;
+use crate::error::{Error, HandshakeFailure, Misuse};
 
 /// A validated upgrade request, borrowing the receive buffer.
 ///
@@ -262,6 +263,30 @@ pub(crate) fn check_extra_headers(headers: &[(&str, &str)]) -> Result<(), Error>
         }
     }
     Ok(())
+}
+
+/// The one httparse setup behind both roles: a header table of `max_headers` entries
+/// (clamped to [`MAX_HEADERS`]) on the stack, lent to `parse`, which tokenizes the head
+/// and may return anything that borrows the head but not the table.
+pub(crate) fn with_header_table<'a, R>(
+    max_headers: usize,
+    parse: impl FnOnce(&mut [httparse::Header<'a>]) -> R,
+) -> R {
+    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let table = storage
+        .get_mut(..max_headers.min(MAX_HEADERS))
+        .unwrap_or_default();
+    parse(table)
+}
+
+/// Maps httparse's outcome on a complete head to the engine's failure names: the head
+/// was already found whole, so a partial parse is as malformed as a syntax error.
+pub(crate) fn parse_outcome(outcome: httparse::Result<usize>) -> Result<(), HandshakeFailure> {
+    match outcome {
+        Ok(httparse::Status::Complete(_)) => Ok(()),
+        Err(httparse::Error::TooManyHeaders) => Err(HandshakeFailure::TooManyHeaders),
+        Ok(httparse::Status::Partial) | Err(_) => Err(HandshakeFailure::Malformed),
+    }
 }
 
 /// Writes text into a caller buffer, or only counts it: build once to size, once to write.

@@ -1,10 +1,9 @@
 //! Server side: validate the upgrade request once, then write the 101 or an HTTP error.
 
 use super::{
-    AcceptKey, Key, Request, Writer, accept_key, check_extra_headers, has_token, is_token, trim,
-    write_all,
+    AcceptKey, Key, Request, Writer, accept_key, check_extra_headers, has_token, is_token,
+    parse_outcome, trim, with_header_table, write_all,
 };
-use crate::config::MAX_HEADERS;
 use crate::error::{Error, HandshakeFailure, Misuse};
 
 /// The application's answer accepting an upgrade request.
@@ -96,30 +95,27 @@ pub(crate) fn parse_request(
     head: &[u8],
     max_headers: usize,
 ) -> Result<(Request<'_>, AcceptKey), HandshakeFailure> {
-    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let headers = storage
-        .get_mut(..max_headers.min(MAX_HEADERS))
-        .unwrap_or_default();
-    let mut request = httparse::Request::new(headers);
-    match request.parse(head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => return Err(HandshakeFailure::TooManyHeaders),
-        Ok(httparse::Status::Partial) | Err(_) => return Err(HandshakeFailure::Malformed),
-    }
-    let target = request.path.ok_or(HandshakeFailure::Malformed)?;
-    let headers = request.headers.iter().map(|h| (h.name, h.value));
-    let checked = check_request(
-        request.method == Some("GET"),
-        request.version == Some(1),
-        headers,
-    )?;
-    let request = Request {
-        head,
-        target,
-        host: checked.host,
-        origin: checked.origin,
-    };
-    Ok((request, accept_key(checked.key)))
+    with_header_table(max_headers, |headers| {
+        let mut request = httparse::Request::new(headers);
+        parse_outcome(request.parse(head))?;
+        let target = request.path.ok_or(HandshakeFailure::Malformed)?;
+        let headers = request.headers.iter().map(|h| (h.name, h.value));
+        let checked = check_request(
+            request.method == Some("GET"),
+            request.version == Some(1),
+            headers,
+        )?;
+        Ok((target, checked))
+    })
+    .map(|(target, checked)| {
+        let request = Request {
+            head,
+            target,
+            host: checked.host,
+            origin: checked.origin,
+        };
+        (request, accept_key(checked.key))
+    })
 }
 
 /// What a valid upgrade request carries, borrowed from wherever its headers live.
