@@ -6,7 +6,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::{debug, hio};
 use wsmachine::{CloseCode, Config, Connection, Event, Instant, NoMask, Role};
 
 #[panic_handler]
@@ -15,8 +15,65 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     loop {}
 }
 
+/// Semihosting output without `core::fmt`, which would dwarf the engine in flash.
+fn print(parts: &[&[u8]]) {
+    if let Ok(mut out) = hio::hstdout() {
+        for part in parts {
+            let _ = out.write_all(part);
+        }
+    }
+}
+
+fn decimal(mut n: usize, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+unsafe extern "C" {
+    /// The top of the stack, from cortex-m-rt's link.x.
+    static _stack_start: u32;
+}
+
+/// Words below the live stack painted before the session, scanned after it.
+const PAINTED: usize = 16 * 1024 / 4;
+const PAINT: u32 = 0xdead_beef;
+
+fn stack_top() -> usize {
+    core::ptr::addr_of!(_stack_start) as usize
+}
+
+/// Paints the stack below the caller's frame (generous margin for this function's own).
+#[inline(never)]
+fn paint() {
+    let sp = cortex_m::register::msp::read() as usize - 256;
+    let mut addr = stack_top() - PAINTED * 4;
+    while addr < sp {
+        // SAFETY: unused stack memory below the live frames, inside RAM.
+        unsafe { core::ptr::write_volatile(addr as *mut u32, PAINT) };
+        addr += 4;
+    }
+}
+
+/// Bytes of stack ever used: from the top down to the lowest word no longer painted.
+#[inline(never)]
+fn high_water() -> usize {
+    let mut addr = stack_top() - PAINTED * 4;
+    // SAFETY: reads of the painted region.
+    while unsafe { core::ptr::read_volatile(addr as *const u32) } == PAINT {
+        addr += 4;
+    }
+    stack_top() - addr
+}
+
 fn fail(what: &str) -> ! {
-    hprintln!("FAIL: {}", what);
+    print(&[b"FAIL: ", what.as_bytes(), b"\n"]);
     debug::exit(debug::EXIT_FAILURE);
     loop {}
 }
@@ -88,6 +145,20 @@ fn transmit(conn: &mut Connection<NoMask>, out: &mut [u8; 64], what: &str) -> (u
 
 #[entry]
 fn main() -> ! {
+    paint();
+    session();
+    let mut buf = [0u8; 10];
+    print(&[
+        b"framing: ok, stack ",
+        decimal(high_water(), &mut buf),
+        b" B\n",
+    ]);
+    debug::exit(debug::EXIT_SUCCESS);
+    loop {}
+}
+
+#[inline(never)]
+fn session() {
     let mut out = [0u8; 64];
     let mut conn =
         Connection::upgraded(Config::new(), Role::Server, NoMask, Instant::from_millis(0));
@@ -158,8 +229,4 @@ fn main() -> ! {
         op == 0x88 && len >= 4 && out[2..4] == [0x03, 0xea],
         "close 1002 bytes",
     );
-
-    hprintln!("framing: ok");
-    debug::exit(debug::EXIT_SUCCESS);
-    loop {}
 }
