@@ -6,84 +6,11 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hio};
 use wsmachine::{CloseCode, Config, Connection, Event, Instant, NoMask, Role};
 
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
-}
-
-/// Semihosting output without `core::fmt`, which would dwarf the engine in flash.
-fn print(parts: &[&[u8]]) {
-    if let Ok(mut out) = hio::hstdout() {
-        for part in parts {
-            let _ = out.write_all(part);
-        }
-    }
-}
-
-fn decimal(mut n: usize, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
-}
-
-unsafe extern "C" {
-    /// The top of the stack, from cortex-m-rt's link.x.
-    static _stack_start: u32;
-}
-
-/// Words below the live stack painted before the session, scanned after it.
-const PAINTED: usize = 16 * 1024 / 4;
-const PAINT: u32 = 0xdead_beef;
-
-fn stack_top() -> usize {
-    core::ptr::addr_of!(_stack_start) as usize
-}
-
-/// Paints the stack below the caller's frame (generous margin for this function's own).
-#[inline(never)]
-fn paint() {
-    let sp = cortex_m::register::msp::read() as usize - 256;
-    let mut addr = stack_top() - PAINTED * 4;
-    while addr < sp {
-        // SAFETY: unused stack memory below the live frames, inside RAM.
-        unsafe { core::ptr::write_volatile(addr as *mut u32, PAINT) };
-        addr += 4;
-    }
-}
-
-/// Bytes of stack ever used: from the top down to the lowest word no longer painted.
-#[inline(never)]
-fn high_water() -> usize {
-    let mut addr = stack_top() - PAINTED * 4;
-    // SAFETY: reads of the painted region.
-    while unsafe { core::ptr::read_volatile(addr as *const u32) } == PAINT {
-        addr += 4;
-    }
-    stack_top() - addr
-}
-
-fn fail(what: &str) -> ! {
-    print(&[b"FAIL: ", what.as_bytes(), b"\n"]);
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
-}
-
-fn check(ok: bool, what: &str) {
-    if !ok {
-        fail(what);
-    }
-}
-
+#[path = "../common.rs"]
+mod common;
+use common::{check, fail};
 /// What one frame produced, copied out of the borrowed event.
 #[derive(PartialEq)]
 enum Seen {
@@ -97,7 +24,9 @@ enum Seen {
 fn copy(bytes: &[u8]) -> ([u8; 16], usize) {
     let mut out = [0u8; 16];
     let n = bytes.len().min(16);
-    out[..n].copy_from_slice(&bytes[..n]);
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = *b;
+    }
     (out, n)
 }
 
@@ -138,23 +67,14 @@ fn text(s: &[u8], last: bool) -> Seen {
 /// The next frame the engine wants sent, as (opcode byte, payload).
 fn transmit(conn: &mut Connection<NoMask>, out: &mut [u8; 64], what: &str) -> (u8, usize) {
     match conn.poll_transmit(out) {
-        Ok(Some(t)) => (out[0], t.len),
+        Ok(Some(t)) => (out.first().copied().unwrap_or(0), t.len),
         _ => fail(what),
     }
 }
 
 #[entry]
 fn main() -> ! {
-    paint();
-    session();
-    let mut buf = [0u8; 10];
-    print(&[
-        b"framing: ok, stack ",
-        decimal(high_water(), &mut buf),
-        b" B\n",
-    ]);
-    debug::exit(debug::EXIT_SUCCESS);
-    loop {}
+    common::run("framing", session)
 }
 
 #[inline(never)]
@@ -192,7 +112,7 @@ fn session() {
     );
     let (op, len) = transmit(&mut conn, &mut out, "pong");
     check(
-        op == 0x8a && len == 7 && &out[2..7] == b"Hello",
+        op == 0x8a && len == 7 && out.get(2..7) == Some(b"Hello"),
         "pong bytes",
     );
     // A masked binary [1, 2, 3].
@@ -210,7 +130,7 @@ fn session() {
     );
     let (op, len) = transmit(&mut conn, &mut out, "close echo");
     check(
-        op == 0x88 && len == 4 && out[2..4] == [0x03, 0xe8],
+        op == 0x88 && len == 4 && out.get(2..4) == Some(&[0x03, 0xe8]),
         "close echo bytes",
     );
 
@@ -226,7 +146,7 @@ fn session() {
     }
     let (op, len) = transmit(&mut bad, &mut out, "violation close");
     check(
-        op == 0x88 && len >= 4 && out[2..4] == [0x03, 0xea],
+        op == 0x88 && len >= 4 && out.get(2..4) == Some(&[0x03, 0xea]),
         "close 1002 bytes",
     );
 }
