@@ -6,6 +6,7 @@
 
 #[path = "../common.rs"]
 mod common;
+common::panic_handler_for!(link_time);
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
