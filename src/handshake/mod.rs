@@ -200,7 +200,9 @@ fn list_items<'a>(
         .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
         .filter_map(|(_, v)| core::str::from_utf8(v).ok())
         .flat_map(|v| v.split(','))
-        .map(str::trim)
+        // HTTP's OWS is only SP and HTAB; `str::trim` would also strip Unicode
+        // spaces and link core's whitespace table into firmware.
+        .map(|item| item.trim_matches([' ', '\t']))
         .filter(|item| !item.is_empty())
 }
 
@@ -368,6 +370,18 @@ mod tests {
         assert!(has_token(b"UPGRADE", "upgrade"));
         assert!(!has_token(b"keep-alive", "upgrade"));
         assert!(!has_token(b"upgrades", "upgrade"));
+    }
+
+    #[test]
+    fn list_items_trim_only_http_whitespace() {
+        let head = "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: \tchat , ,v2\t\r\nX: y\r\n\
+                    sec-websocket-protocol: \u{a0}mqtt\r\n";
+        let items: [Option<&str>; 4] = {
+            let mut it = list_items(HeaderIter::new(head.as_bytes()), "sec-websocket-protocol");
+            [it.next(), it.next(), it.next(), it.next()]
+        };
+        // A no-break space is not OWS: the item keeps it and matches nothing.
+        assert_eq!(items, [Some("chat"), Some("v2"), Some("\u{a0}mqtt"), None]);
     }
 
     #[test]

@@ -1,0 +1,21 @@
+//! Both roles in one firmware: the server session, then the client session.
+#![no_std]
+#![no_main]
+
+#[path = "../common.rs"]
+mod common;
+common::panic_handler_for!(exit_failure);
+#[path = "../client_session.rs"]
+mod client_session;
+#[path = "../server_frames.rs"]
+mod server_frames;
+#[path = "../server_session.rs"]
+mod server_session;
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    common::run("both", || {
+        server_session::session();
+        client_session::session();
+    })
+}

@@ -1,0 +1,16 @@
+//! A client on a Cortex-M4 against canned server bytes: the upgrade request (RFC 6455 §1.3
+//! key), the server's 101, an unmasked text, a masked send, the server's Close echoed, and
+//! a masked frame from the server refused with Close 1002. Every event is asserted.
+#![no_std]
+#![no_main]
+
+#[path = "../common.rs"]
+mod common;
+common::panic_handler_for!(exit_failure);
+#[path = "../client_session.rs"]
+mod client_session;
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    common::run("client", client_session::session)
+}

@@ -1,0 +1,28 @@
+//! An upgraded server engine on a Cortex-M4: the RFC 6455 §5.7 masked "Hello", a
+//! fragmented text, a ping, a binary, the closing handshake, then a protocol violation
+//! (an unmasked frame) answered with Close 1002. Every event is asserted; the exit status
+//! (semihosting) is non-zero on any mismatch.
+#![no_std]
+#![no_main]
+
+#[path = "../common.rs"]
+mod common;
+common::panic_handler_for!(link_time);
+#[path = "../server_frames.rs"]
+mod server_frames;
+
+use wsmachine::{Config, Connection, Instant, NoMask, Role};
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    common::run("framing", session)
+}
+
+#[inline(never)]
+fn session() {
+    let mut out = [0u8; 64];
+    let mut conn =
+        Connection::upgraded(Config::new(), Role::Server, NoMask, Instant::from_millis(0));
+    server_frames::exchange(&mut conn, &mut out);
+    server_frames::violation(&mut out);
+}

@@ -1,0 +1,118 @@
+//! What every firmware binary shares: semihosting output without `core::fmt`, the
+//! painted stack, the exit status, and a panic handler that makes a reachable panic a
+//! link error.
+
+use cortex_m_semihosting::{debug, hio};
+
+/// The panic handler. `link_time`: it calls a function defined nowhere, so the binary
+/// links only if no panic is reachable. `exit_failure`: for binaries whose paths still hold
+/// a reachable panic (the handshake's parser, SHA-1 and base64, issue 14): a panic exits 1.
+macro_rules! panic_handler_for {
+    (link_time) => {
+        unsafe extern "C" {
+            /// Deliberately undefined: a reachable panic makes the link fail.
+            fn wsmachine_firmware_can_panic() -> !;
+        }
+
+        #[panic_handler]
+        fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+            // SAFETY: never runs; the call exists only to fail the link.
+            unsafe { wsmachine_firmware_can_panic() }
+        }
+    };
+    (exit_failure) => {
+        #[panic_handler]
+        fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+            common::print(&[b"FAIL: panic\n"]);
+            cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_FAILURE);
+            loop {}
+        }
+    };
+}
+pub(crate) use panic_handler_for;
+
+/// Semihosting output without `core::fmt`, which would dwarf the engine in flash.
+pub fn print(parts: &[&[u8]]) {
+    if let Ok(mut out) = hio::hstdout() {
+        for part in parts {
+            let _ = out.write_all(part);
+        }
+    }
+}
+
+pub fn decimal(mut n: usize, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i = i.saturating_sub(1);
+        if let Some(digit) = buf.get_mut(i) {
+            *digit = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            return buf.get(i..).unwrap_or_default();
+        }
+    }
+}
+
+unsafe extern "C" {
+    /// The top of the stack, from cortex-m-rt's link.x.
+    static _stack_start: u32;
+}
+
+/// Words below the live stack painted before the session, scanned after it.
+const PAINTED: usize = 16 * 1024 / 4;
+const PAINT: u32 = 0xdead_beef;
+
+pub fn stack_top() -> usize {
+    core::ptr::addr_of!(_stack_start) as usize
+}
+
+/// Paints the stack below the caller's frame (generous margin for this function's own).
+#[inline(never)]
+pub fn paint() {
+    let sp = cortex_m::register::msp::read() as usize - 256;
+    let mut addr = stack_top() - PAINTED * 4;
+    while addr < sp {
+        // SAFETY: unused stack memory below the live frames, inside RAM.
+        unsafe { core::ptr::write_volatile(addr as *mut u32, PAINT) };
+        addr += 4;
+    }
+}
+
+/// Bytes of stack ever used: from the top down to the lowest word no longer painted.
+#[inline(never)]
+pub fn high_water() -> usize {
+    let mut addr = stack_top() - PAINTED * 4;
+    // SAFETY: reads of the painted region.
+    while unsafe { core::ptr::read_volatile(addr as *const u32) } == PAINT {
+        addr += 4;
+    }
+    stack_top() - addr
+}
+
+pub fn fail(what: &str) -> ! {
+    print(&[b"FAIL: ", what.as_bytes(), b"\n"]);
+    debug::exit(debug::EXIT_FAILURE);
+    loop {}
+}
+
+pub fn check(ok: bool, what: &str) {
+    if !ok {
+        fail(what);
+    }
+}
+
+/// Paints the stack, runs `session`, prints `name`'s stack high-water mark and exits 0.
+pub fn run(name: &str, session: fn()) -> ! {
+    paint();
+    session();
+    let mut buf = [0u8; 10];
+    print(&[
+        name.as_bytes(),
+        b": ok, stack ",
+        decimal(high_water(), &mut buf),
+        b" B\n",
+    ]);
+    debug::exit(debug::EXIT_SUCCESS);
+    loop {}
+}

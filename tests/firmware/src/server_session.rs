@@ -1,0 +1,76 @@
+//! A server from the first handshake byte on a Cortex-M4: Chromium's upgrade request (key
+//! from RFC 6455 §1.3), the 101 answer with the right Sec-WebSocket-Accept, then the
+//! framing session of `server_frames`. Every event is asserted.
+
+use crate::common::{check, fail};
+use wsmachine::{Accept, Config, Connection, Event, Instant};
+
+/// Headers as Chromium sends them for `new WebSocket("ws://192.168.1.20/chat")`.
+const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
+Host: 192.168.1.20\r\n\
+Connection: Upgrade\r\n\
+Pragma: no-cache\r\n\
+Cache-Control: no-cache\r\n\
+User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n\
+Upgrade: websocket\r\n\
+Origin: http://192.168.1.20\r\n\
+Sec-WebSocket-Version: 13\r\n\
+Accept-Encoding: gzip, deflate\r\n\
+Accept-Language: en-US,en;q=0.9\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\
+\r\n";
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The whole session; returns only if every check passed.
+#[inline(never)]
+pub fn session() {
+    let mut conn = Connection::server(Config::new(), Instant::from_millis(0));
+    let mut input = [0u8; 600];
+    let n = REQUEST.len();
+    check(n <= input.len(), "request fits");
+    for (i, b) in input.iter_mut().zip(REQUEST) {
+        *i = *b;
+    }
+    let received = match conn.receive(
+        Instant::from_millis(1),
+        input.get_mut(..n).unwrap_or_default(),
+    ) {
+        Ok(received) => received,
+        Err(_) => fail("request refused"),
+    };
+    check(received.consumed == n, "request consumed");
+    match received.event {
+        Some(Event::UpgradeRequest(request)) => {
+            check(request.path() == "/chat", "path");
+            check(request.host() == "192.168.1.20", "host");
+            check(request.origin() == Some("http://192.168.1.20"), "origin");
+            check(request.subprotocols().next().is_none(), "no subprotocol");
+        }
+        _ => fail("no upgrade request"),
+    }
+    let mut response = [0u8; 160];
+    let len = match conn.accept(Instant::from_millis(2), &Accept::new(), &mut response) {
+        Ok(len) => len,
+        Err(_) => fail("accept"),
+    };
+    let response = response.get(..len).unwrap_or_default();
+    check(response.starts_with(b"HTTP/1.1 101 "), "101 status");
+    check(
+        contains(
+            response,
+            b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+        ),
+        "accept key",
+    );
+    check(
+        !contains(response, b"Sec-WebSocket-Extensions"),
+        "no extension accepted",
+    );
+    let mut out = [0u8; 64];
+    crate::server_frames::exchange(&mut conn, &mut out);
+    crate::server_frames::violation(&mut out);
+}
