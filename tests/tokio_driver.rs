@@ -503,3 +503,19 @@ async fn connect_url_over_loopback_tcp() {
         Err(Error::InvalidUrl)
     ));
 }
+
+#[tokio::test]
+async fn random_source_is_replaceable_and_the_default_draws_os_entropy() {
+    // A replaced source decides the handshake key; two keys from the OS source differ.
+    let fixed = Options::new().with_random(|bytes| bytes.fill(0x5a));
+    assert_eq!(fixed.new_key().0, [0x5a; 16]);
+    let os = Options::new();
+    assert_ne!(os.new_key().0, os.new_key().0);
+    // A connection whose masks come from the fixed source still talks to a default one.
+    let (mut server, mut client) = pair_with(64 * 1024, Options::new(), fixed).await;
+    client.send(Message::text("masked")).await.unwrap();
+    assert_eq!(
+        server.recv().await.unwrap().unwrap(),
+        Message::text("masked")
+    );
+}
