@@ -519,3 +519,73 @@ async fn random_source_is_replaceable_and_the_default_draws_os_entropy() {
         Message::text("masked")
     );
 }
+
+/// A transport that counts the reads that returned bytes.
+struct CountingReads {
+    inner: DuplexStream,
+    reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl AsyncRead for CountingReads {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl AsyncWrite for CountingReads {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test]
+async fn read_buffer_grows_while_a_large_message_flows() {
+    // The driver starts with a 512-byte read buffer; a 1 MiB message must not be read 512
+    // bytes at a time (2,048 reads): the buffer grows to its 64 KiB maximum while the
+    // message flows, so about 16 reads carry it.
+    let (a, b) = tokio::io::duplex(1 << 21);
+    let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = CountingReads {
+        inner: a,
+        reads: reads.clone(),
+    };
+    let (server, client) = tokio::join!(
+        WebSocket::accept(counting),
+        WebSocket::connect(b, "example.com", "/")
+    );
+    let (mut server, mut client) = (server.unwrap(), client.unwrap());
+    let big = Message::binary(vec![7u8; 1 << 20]);
+    client.send(big.clone()).await.unwrap();
+    let start = reads.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(server.recv().await.unwrap().unwrap(), big);
+    let used = reads.load(std::sync::atomic::Ordering::Relaxed) - start;
+    assert!(used <= 40, "1 MiB took {used} reads");
+    // Small messages afterwards still arrive whole.
+    client.send(Message::text("small")).await.unwrap();
+    assert_eq!(
+        server.recv().await.unwrap().unwrap(),
+        Message::text("small")
+    );
+}
