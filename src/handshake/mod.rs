@@ -201,12 +201,14 @@ fn list_items<'a>(
 ) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-        .filter_map(|(_, v)| core::str::from_utf8(v).ok())
-        .flat_map(|v| v.split(','))
-        // HTTP's OWS is only SP and HTAB; `str::trim` would also strip Unicode
-        // spaces and link core's whitespace table into firmware.
-        .map(|item| item.trim_matches([' ', '\t']))
+        .filter(|(_, v)| core::str::from_utf8(v).is_ok())
+        // Split and trim as bytes: HTTP's OWS is only SP and HTAB, and `str` patterns
+        // would link core's char searcher (with a panic path) into firmware. Cutting
+        // valid UTF-8 at ASCII bytes leaves valid UTF-8, so `from_utf8` below never fails.
+        .flat_map(|(_, v)| v.split(|&b| b == b','))
+        .map(trim)
         .filter(|item| !item.is_empty())
+        .filter_map(|item| core::str::from_utf8(item).ok())
 }
 
 /// Whether a comma-separated header value holds `token` (ASCII case-insensitive).

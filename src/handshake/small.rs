@@ -97,8 +97,9 @@ impl Sha1 {
         }
         self.update(&bits.to_be_bytes());
         let mut out = [0u8; 20];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
-            chunk.copy_from_slice(&word.to_be_bytes());
+        let bytes = self.state.iter().flat_map(|word| word.to_be_bytes());
+        for (o, b) in out.iter_mut().zip(bytes) {
+            *o = b;
         }
         out
     }
