@@ -30,7 +30,12 @@ impl Instant {
 
     /// `self + duration`, or `None` on overflow.
     pub fn checked_add(self, duration: Duration) -> Option<Self> {
-        let millis = u64::try_from(duration.as_millis()).ok()?;
+        // The same whole milliseconds as `as_millis`, without its u128 arithmetic, which
+        // would link 128-bit helpers into firmware.
+        let millis = duration
+            .as_secs()
+            .checked_mul(1000)?
+            .checked_add(u64::from(duration.subsec_millis()))?;
         self.0.checked_add(millis).map(Self)
     }
 
@@ -48,6 +53,28 @@ impl Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checked_add_counts_whole_milliseconds_like_as_millis() {
+        for d in [
+            Duration::ZERO,
+            Duration::from_nanos(999_999),
+            Duration::new(5, 999_999_999),
+            Duration::new(u64::MAX / 1000, 615_999_999), // exactly u64::MAX ms
+        ] {
+            let expected = u64::try_from(d.as_millis()).unwrap();
+            assert_eq!(
+                Instant::ZERO.checked_add(d).map(Instant::as_millis),
+                Some(expected)
+            );
+        }
+        // Past u64 milliseconds: `as_millis` would not fit either.
+        assert_eq!(
+            Instant::ZERO.checked_add(Duration::new(u64::MAX / 1000, 616_000_000)),
+            None
+        );
+        assert_eq!(Instant::ZERO.checked_add(Duration::MAX), None);
+    }
 
     #[test]
     fn arithmetic_saturates_instead_of_overflowing() {

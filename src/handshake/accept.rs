@@ -1,7 +1,11 @@
 //! `Sec-WebSocket-Key` and `Sec-WebSocket-Accept`
 //! ([RFC 6455 §4.2.2](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2) item 5.4).
 
+#[cfg(not(target_os = "none"))]
 use base64ct::{Base64, Encoding};
+
+#[cfg(target_os = "none")]
+use super::small;
 
 /// The GUID RFC 6455 appends to the key before hashing.
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -20,15 +24,23 @@ impl Key {
         if encoded.len() != 24 {
             return None;
         }
-        let mut bytes = [0u8; 16];
-        let decoded = Base64::decode(encoded, &mut bytes).ok()?;
-        (decoded.len() == 16).then_some(Self(bytes))
+        #[cfg(target_os = "none")]
+        return small::decode_key(encoded).map(Self);
+        #[cfg(not(target_os = "none"))]
+        {
+            let mut bytes = [0u8; 16];
+            let decoded = Base64::decode(encoded, &mut bytes).ok()?;
+            (decoded.len() == 16).then_some(Self(bytes))
+        }
     }
 
     /// The base64 form sent in `Sec-WebSocket-Key` (24 bytes).
     pub fn encode(&self) -> [u8; 24] {
         let mut out = [0u8; 24];
+        #[cfg(target_os = "none")]
+        small::encode(&self.0, &mut out);
         // 16 bytes always encode to 24: the error arm is unreachable and writes nothing.
+        #[cfg(not(target_os = "none"))]
         let _ = Base64::encode(&self.0, &mut out);
         out
     }
@@ -66,13 +78,24 @@ impl AcceptKey {
 /// assert_eq!(accept.as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 pub fn accept_key(key: &[u8]) -> AcceptKey {
-    let mut sha = sha1_smol::Sha1::new();
-    sha.update(key);
-    sha.update(GUID);
-    let digest = sha.digest().bytes();
     let mut out = [0u8; 28];
-    // 20 bytes always encode to 28: the error arm is unreachable and writes nothing.
-    let _ = Base64::encode(&digest, &mut out);
+    // Firmware: small code (see `small`); hosted: the faster crates.
+    #[cfg(target_os = "none")]
+    {
+        let mut sha = small::Sha1::new();
+        sha.update(key);
+        sha.update(GUID);
+        small::encode(&sha.digest(), &mut out);
+    }
+    #[cfg(not(target_os = "none"))]
+    {
+        let mut sha = sha1_smol::Sha1::new();
+        sha.update(key);
+        sha.update(GUID);
+        let digest = sha.digest().bytes();
+        // 20 bytes always encode to 28: the error arm is unreachable and writes nothing.
+        let _ = Base64::encode(&digest, &mut out);
+    }
     AcceptKey(out)
 }
 

@@ -5,6 +5,9 @@ mod accept;
 pub(crate) mod client;
 pub(crate) mod head;
 pub(crate) mod server;
+// Firmware's SHA-1 and base64; host tests check it against the hosted crates.
+#[cfg(any(test, target_os = "none"))]
+mod small;
 
 pub use accept::{AcceptKey, Key, accept_key};
 pub use client::ClientRequest;
@@ -198,12 +201,14 @@ fn list_items<'a>(
 ) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-        .filter_map(|(_, v)| core::str::from_utf8(v).ok())
-        .flat_map(|v| v.split(','))
-        // HTTP's OWS is only SP and HTAB; `str::trim` would also strip Unicode
-        // spaces and link core's whitespace table into firmware.
-        .map(|item| item.trim_matches([' ', '\t']))
+        .filter(|(_, v)| core::str::from_utf8(v).is_ok())
+        // Split and trim as bytes: HTTP's OWS is only SP and HTAB, and `str` patterns
+        // would link core's char searcher (with a panic path) into firmware. Cutting
+        // valid UTF-8 at ASCII bytes leaves valid UTF-8, so `from_utf8` below never fails.
+        .flat_map(|(_, v)| v.split(|&b| b == b','))
+        .map(trim)
         .filter(|item| !item.is_empty())
+        .filter_map(|item| core::str::from_utf8(item).ok())
 }
 
 /// Whether a comma-separated header value holds `token` (ASCII case-insensitive).
@@ -270,15 +275,38 @@ pub(crate) fn check_extra_headers(headers: &[(&str, &str)]) -> Result<(), Error>
 /// The one httparse setup behind both roles: a header table of `max_headers` entries
 /// (clamped to [`MAX_HEADERS`]) on the stack, lent to `parse`, which tokenizes the head
 /// and may return anything that borrows the head but not the table.
-pub(crate) fn with_header_table<'a, R>(
+///
+/// The table lives in a frame of its own sized to 32 or 64 entries (16 B
+/// each on 32-bit targets), so the default 32 costs 512 B of stack, not the cap's 1 KB;
+/// `parse` is called through `dyn` so that its body is compiled once, not per size.
+pub(crate) fn with_header_table<'a, T>(
     max_headers: usize,
-    parse: impl FnOnce(&mut [httparse::Header<'a>]) -> R,
-) -> R {
-    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let table = storage
-        .get_mut(..max_headers.min(MAX_HEADERS))
-        .unwrap_or_default();
-    parse(table)
+    parse: impl FnOnce(&mut [httparse::Header<'a>]) -> Result<T, HandshakeFailure>,
+) -> Result<T, HandshakeFailure> {
+    let mut parse = Some(parse);
+    let mut result = None;
+    let mut run = |table: &mut [httparse::Header<'a>]| {
+        if let Some(parse) = parse.take() {
+            result = Some(parse(table));
+        }
+    };
+    let max_headers = max_headers.min(MAX_HEADERS);
+    if max_headers <= 32 {
+        lend_table::<32>(max_headers, &mut run);
+    } else {
+        lend_table::<MAX_HEADERS>(max_headers, &mut run);
+    }
+    // `run` always runs once; the fallback is unreachable.
+    result.unwrap_or(Err(HandshakeFailure::Malformed))
+}
+
+#[inline(never)]
+fn lend_table<'a, const N: usize>(
+    max_headers: usize,
+    run: &mut dyn FnMut(&mut [httparse::Header<'a>]),
+) {
+    let mut storage: [httparse::Header<'a>; N] = [httparse::EMPTY_HEADER; N];
+    run(storage.get_mut(..max_headers).unwrap_or_default());
 }
 
 /// Maps httparse's outcome on a complete head to the engine's failure names: the head
@@ -363,6 +391,31 @@ pub(crate) fn write_all(out: &mut [u8], build: impl Fn(&mut Writer<'_>)) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_table_is_exactly_max_headers_long_on_both_sides_of_each_size() {
+        for (asked, lent) in [
+            (0, 0),
+            (1, 1),
+            (32, 32),
+            (33, 33),
+            (64, 64),
+            (65, 64),
+            (900, 64),
+        ] {
+            let len = with_header_table::<usize>(asked, |table| Ok(table.len()));
+            assert_eq!(len, Ok(lent), "max_headers {asked}");
+        }
+        let head = b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+        let parse = |max| {
+            with_header_table(max, |headers| {
+                parse_outcome(httparse::Request::new(headers).parse(head))
+            })
+        };
+        assert_eq!(parse(2), Err(HandshakeFailure::TooManyHeaders));
+        assert_eq!(parse(3), Ok(()));
+        assert_eq!(parse(40), Ok(()));
+    }
 
     #[test]
     fn token_lists_are_case_insensitive_and_trimmed() {

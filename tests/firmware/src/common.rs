@@ -6,7 +6,7 @@ use cortex_m_semihosting::{debug, hio};
 
 /// The panic handler. `link_time`: it calls a function defined nowhere, so the binary
 /// links only if no panic is reachable. `exit_failure`: for binaries whose paths still hold
-/// a reachable panic (the handshake's parser, SHA-1 and base64, issue 14): a panic exits 1.
+/// a reachable panic (httparse in the handshake, issue 14): a panic exits 1.
 macro_rules! panic_handler_for {
     (link_time) => {
         unsafe extern "C" {
