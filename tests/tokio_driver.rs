@@ -589,3 +589,46 @@ async fn read_buffer_grows_while_a_large_message_flows() {
         Message::text("small")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_full_write_buffer_makes_feed_wait_and_nothing_is_lost() {
+    // The peer does not read: the 1 KiB pipe fills, then the 8 KiB write buffer. `feed`
+    // (no flush) must then wait instead of growing the buffer; once the peer reads,
+    // every message arrives, whole and in order.
+    const LIMIT: usize = 8 * 1024;
+    const LEN: usize = 1000;
+    let client_options = Options::new().with_write_buffer_limit(LIMIT);
+    let (mut server, mut client) = pair_with(1024, Options::new(), client_options).await;
+    let message = |i: usize| Message::binary(vec![i as u8; LEN]);
+    let mut queued = 0;
+    loop {
+        let feed = client.feed(message(queued));
+        match tokio::time::timeout(Duration::from_millis(100), feed).await {
+            Ok(done) => {
+                done.unwrap();
+                queued += 1;
+                assert!(
+                    queued < 100,
+                    "feed never waited: the write buffer is unbounded"
+                );
+            }
+            Err(_elapsed) => break,
+        }
+    }
+    // Bounded: what was accepted fits the limit plus the pipe plus one message.
+    assert!(
+        queued * (LEN + 8) <= LIMIT + 1024 + LEN + 8,
+        "{queued} messages queued"
+    );
+    assert!(queued * LEN >= LIMIT, "waited before the limit: {queued}");
+    let total = queued + 3;
+    let reader = tokio::spawn(async move {
+        for i in 0..total {
+            assert_eq!(server.recv().await.unwrap().unwrap(), message(i));
+        }
+    });
+    for i in queued..total {
+        client.send(message(i)).await.unwrap();
+    }
+    reader.await.unwrap();
+}
