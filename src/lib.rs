@@ -27,6 +27,8 @@ mod close;
 mod close_code;
 mod config;
 mod connection;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 #[cfg(any(feature = "tokio", feature = "blocking"))]
 mod driver;
 mod error;

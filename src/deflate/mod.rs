@@ -1,0 +1,8 @@
+//! permessage-deflate (RFC 7692): negotiation, and inflation into caller-owned memory with
+//! no allocation (`deflate` feature).
+
+mod inflate;
+mod negotiate;
+
+pub use inflate::{InflateError, InflateState, Inflater, Step, window_len};
+pub use negotiate::{ClientOffer, NegotiationError, Params, accept, write_answer};
