@@ -11,6 +11,10 @@ use crate::close_code::CloseCode;
 /// it with [`poll_transmit`](crate::Connection::poll_transmit)), and every later `receive`
 /// returns the same error. Local errors ([`Error::Usage`], [`Error::BufferTooSmall`])
 /// change nothing; fix the call and retry.
+///
+/// `?` into `std::io::Error` needs the `std` feature (the `tokio`, `blocking` and `http`
+/// features turn it on): without it the core has no `std` to convert into, and the compiler
+/// reports a missing `From<wsmachine::Error>` impl.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
