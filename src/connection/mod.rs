@@ -257,6 +257,76 @@ impl<M: MaskSource> Connection<M> {
     /// # Panics
     /// Never.
     pub fn receive<'a>(&mut self, now: Instant, buf: &'a mut [u8]) -> Result<Received<'a>, Error> {
+        self.receive_with(
+            now,
+            buf,
+            #[cfg(feature = "deflate")]
+            None,
+        )
+    }
+
+    /// [`receive`](Self::receive) for a connection that may have negotiated
+    /// permessage-deflate: compressed messages are inflated into `inflater`'s window.
+    ///
+    /// Call it wherever `receive` would be called (the handshake too) once
+    /// [`Config::with_deflate`] is on; it behaves exactly like `receive` for uncompressed
+    /// messages and connections without deflate. A compressed message arrives in the same
+    /// [`Event::Text`](crate::Event::Text) and [`Event::Binary`](crate::Event::Binary)
+    /// chunks, borrowing the inflater's window instead of `buf` (text is UTF-8 checked
+    /// across chunks as ever). Each call decompresses at most
+    /// [`DeflateConfig::max_inflate_per_call`](crate::deflate::DeflateConfig::max_inflate_per_call)
+    /// bytes, and a chunk ends where the window wraps, so a call may leave compressed bytes
+    /// of `buf` unconsumed: keep them at the front, as during the handshake.
+    ///
+    /// `max_message_len` applies to the decompressed size, checked as bytes come out (and
+    /// also to the compressed size on the wire).
+    ///
+    /// # Errors
+    /// As `receive`, and [`ProtocolViolation::InvalidCompressedData`](crate::ProtocolViolation)
+    /// (close code 1007) for invalid deflate data or a back-reference beyond the negotiated
+    /// window; [`ProtocolViolation::MessageTooLarge`](crate::ProtocolViolation) (1009) past
+    /// `max_message_len` decompressed; [`Misuse::InflaterTooSmall`] (nothing changes) when the
+    /// inflater's window is smaller than the peer's negotiated window bits need.
+    ///
+    /// # Panics
+    /// Never.
+    #[cfg(feature = "deflate")]
+    pub fn receive_inflate<'a>(
+        &mut self,
+        now: Instant,
+        buf: &'a mut [u8],
+        inflater: &'a mut crate::deflate::Inflater<'_>,
+    ) -> Result<Received<'a>, Error> {
+        if let Some(params) = self.receiver.deflate.params()
+            && matches!(self.phase, Phase::Open | Phase::CloseSent)
+        {
+            // The peer's compressor settings are what this inflater must follow.
+            let (bits, no_context_takeover) = if self.role.is_server() {
+                (
+                    params.client_max_window_bits,
+                    params.client_no_context_takeover,
+                )
+            } else {
+                (
+                    params.server_max_window_bits,
+                    params.server_no_context_takeover,
+                )
+            };
+            if !inflater.configure(bits, no_context_takeover, self.config.max_message_len) {
+                return Err(Error::Usage(Misuse::InflaterTooSmall));
+            }
+        }
+        self.receive_with(now, buf, Some(inflater))
+    }
+
+    /// The one receive path behind `receive` and `receive_inflate`.
+    #[inline]
+    fn receive_with<'a>(
+        &mut self,
+        now: Instant,
+        buf: &'a mut [u8],
+        #[cfg(feature = "deflate")] inflater: Option<&'a mut crate::deflate::Inflater<'_>>,
+    ) -> Result<Received<'a>, Error> {
         self.now = self.now.max(now);
         if !buf.is_empty() {
             self.on_liveness(now);
@@ -279,10 +349,16 @@ impl<M: MaskSource> Connection<M> {
             },
             Phase::Open | Phase::CloseSent => {
                 #[cfg(feature = "deflate")]
-                if self.receiver.deflate.params().is_some() && !buf.is_empty() {
+                if self.receiver.deflate.params().is_some() && inflater.is_none() && !buf.is_empty()
+                {
                     return Err(Error::Usage(Misuse::InflaterRequired));
                 }
-                self.receive_frames(now, buf)
+                self.receive_frames(
+                    now,
+                    buf,
+                    #[cfg(feature = "deflate")]
+                    inflater,
+                )
             }
         }
     }

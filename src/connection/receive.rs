@@ -5,6 +5,8 @@ use core::mem;
 use super::offer::{self, Offer};
 use super::{Connection, Phase};
 use crate::close::CloseFrame;
+#[cfg(feature = "deflate")]
+use crate::deflate::{InflateError, Inflater, RawStep};
 use crate::error::{Error, HandshakeFailure, ProtocolViolation};
 use crate::event::{BinaryChunk, ControlPayload, Event, Received, TextChunk};
 use crate::fixed::FixedBuf;
@@ -60,6 +62,12 @@ pub(crate) struct DeflateLink {
     /// The open message is compressed (its first frame had RSV1).
     #[cfg(feature = "deflate")]
     compressed: bool,
+    /// The compressed message's last payload byte has gone into the inflater.
+    #[cfg(feature = "deflate")]
+    input_done: bool,
+    /// The inflater's last step produced output, so more may come without new input.
+    #[cfg(feature = "deflate")]
+    may_have_output: bool,
 }
 
 #[cfg(feature = "deflate")]
@@ -118,6 +126,10 @@ impl Receiver {
                 rsv1: false,
                 #[cfg(feature = "deflate")]
                 compressed: false,
+                #[cfg(feature = "deflate")]
+                input_done: false,
+                #[cfg(feature = "deflate")]
+                may_have_output: false,
             },
         }
     }
@@ -320,13 +332,47 @@ impl<M: MaskSource> Connection<M> {
         &mut self,
         now: Instant,
         buf: &'a mut [u8],
+        #[cfg(feature = "deflate")] mut inflater: Option<&'a mut Inflater<'_>>,
     ) -> Result<Received<'a>, Error> {
         let mut buf = buf;
         let mut consumed = 0;
         // Perf: the frame lives in a local; `self.receiver.frame` is written, never re-read,
         // inside the loop (a re-read of fields just stored stalls store forwarding).
         let mut current = self.receiver.frame;
+        // DoS: steps that feed the trailer without output; a sound stream needs at most 2.
+        #[cfg(feature = "deflate")]
+        let mut idle_steps = 0u8;
         loop {
+            // A compressed message may have output waiting in the inflater with no new input
+            // (a step stopped at its limit, or the final frame is in and the trailer is due).
+            #[cfg(feature = "deflate")]
+            if self.receiver.deflate.compressed
+                && (current.is_none() || buf.is_empty())
+                && (self.receiver.deflate.input_done || self.receiver.deflate.may_have_output)
+            {
+                let kind = self.receiver.message.unwrap_or(Opcode::Binary);
+                let last = self.receiver.deflate.input_done;
+                let raw = self.inflate_step(inflater.as_deref_mut(), &[], last)?;
+                if raw.len > 0 || raw.done {
+                    if matches!(self.phase, Phase::Open)
+                        && let Some(inflater) = inflater.take()
+                    {
+                        let event = self.on_data(kind, inflater.output(&raw), raw.done)?;
+                        return Ok(Received { consumed, event });
+                    }
+                    // §5.5.1: after our Close, data is still checked but not delivered.
+                    if let Some(inflater) = inflater.as_deref() {
+                        self.on_data(kind, inflater.output(&raw), raw.done)?;
+                    }
+                } else if last {
+                    idle_steps += 1;
+                    if idle_steps > 8 {
+                        let violation = ProtocolViolation::InvalidCompressedData;
+                        return Err(self.fail(Error::Protocol(violation)));
+                    }
+                }
+                continue;
+            }
             let Some(mut frame) = current else {
                 if buf.is_empty() {
                     return Ok(Received {
@@ -348,6 +394,56 @@ impl<M: MaskSource> Connection<M> {
                 // Perf: unmask, validate and deliver text a cache-sized block at a time, so
                 // the validator and the application read bytes the unmasking left in L1.
                 take = take.min(TEXT_BLOCK_LEN);
+            }
+            #[cfg(feature = "deflate")]
+            if self.receiver.deflate.compressed && !frame.opcode.is_control() {
+                if take == 0 && frame.remaining > 0 {
+                    self.receiver.frame = current;
+                    return Ok(Received {
+                        consumed,
+                        event: None,
+                    });
+                }
+                let input = buf.get_mut(..take).unwrap_or_default();
+                let before = frame.masker;
+                if let Some(masker) = &mut frame.masker {
+                    masker.apply(input);
+                }
+                let last = frame.fin && frame.remaining == take as u64;
+                let raw = self.inflate_step(inflater.as_deref_mut(), input, last)?;
+                let used = raw.consumed.min(take);
+                if used < take {
+                    // The step stopped at its output limit: give the rest back, masked again,
+                    // so the next step unmasks it from the right phase.
+                    if raw.len == 0 && !raw.done {
+                        let violation = ProtocolViolation::InvalidCompressedData;
+                        return Err(self.fail(Error::Protocol(violation)));
+                    }
+                    if let Some(mut masker) = before {
+                        let mut phase = [0u8; 4];
+                        masker.apply(phase.get_mut(..used % 4).unwrap_or_default());
+                        let mut again = masker;
+                        again.apply(input.get_mut(used..).unwrap_or_default());
+                        frame.masker = Some(masker);
+                    }
+                }
+                consumed += used;
+                frame.remaining -= used as u64;
+                buf = mem::take(&mut buf).get_mut(used..).unwrap_or_default();
+                current = (frame.remaining > 0).then_some(frame);
+                self.receiver.frame = current;
+                if raw.len > 0 || raw.done {
+                    if matches!(self.phase, Phase::Open)
+                        && let Some(inflater) = inflater.take()
+                    {
+                        let event = self.on_data(frame.opcode, inflater.output(&raw), raw.done)?;
+                        return Ok(Received { consumed, event });
+                    }
+                    if let Some(inflater) = inflater.as_deref() {
+                        self.on_data(frame.opcode, inflater.output(&raw), raw.done)?;
+                    }
+                }
+                continue;
             }
             // `take <= buf.len()` always; the checked split keeps the panic path out of the binary.
             let split = mem::take(&mut buf).split_at_mut_checked(take);
@@ -388,6 +484,45 @@ impl<M: MaskSource> Connection<M> {
                 Err(error) => return Err(error),
             }
         }
+    }
+
+    /// One bounded inflater step for the open compressed message (RFC 7692 §7.2.2), with
+    /// its errors turned into the connection's failure (1007 corrupt, 1009 too large).
+    #[cfg(feature = "deflate")]
+    fn inflate_step(
+        &mut self,
+        inflater: Option<&mut Inflater<'_>>,
+        input: &[u8],
+        last: bool,
+    ) -> Result<RawStep, Error> {
+        let Some(inflater) = inflater else {
+            // Unreachable: a compressed message needs negotiation, and then `receive`
+            // refuses to run without an inflater.
+            return Err(Error::Usage(crate::error::Misuse::InflaterRequired));
+        };
+        let limit = self
+            .config
+            .deflate()
+            .map_or(1, |d| d.max_inflate_per_call());
+        let raw = match inflater.step(input, last, limit) {
+            Ok(raw) => raw,
+            Err(error) => {
+                let violation = match error {
+                    InflateError::Corrupt => ProtocolViolation::InvalidCompressedData,
+                    InflateError::TooLarge => ProtocolViolation::MessageTooLarge,
+                };
+                return Err(self.fail(Error::Protocol(violation)));
+            }
+        };
+        let deflate = &mut self.receiver.deflate;
+        deflate.may_have_output = raw.len > 0;
+        deflate.input_done |= last && raw.consumed == input.len();
+        if raw.done {
+            deflate.compressed = false;
+            deflate.input_done = false;
+            deflate.may_have_output = false;
+        }
+        Ok(raw)
     }
 
     /// Gathers and checks one frame header; returns the bytes used from `buf` and the frame
@@ -480,6 +615,8 @@ impl<M: MaskSource> Connection<M> {
                     #[cfg(feature = "deflate")]
                     {
                         receiver.deflate.compressed = rsv1;
+                        receiver.deflate.input_done = false;
+                        receiver.deflate.may_have_output = false;
                     }
                     receiver.message = Some(kind);
                     receiver.first_pending = true;
@@ -519,10 +656,9 @@ impl<M: MaskSource> Connection<M> {
     fn on_data<'a>(
         &mut self,
         kind: Opcode,
-        chunk: &'a mut [u8],
+        chunk: &'a [u8],
         is_last: bool,
     ) -> Result<Option<Event<'a>>, Error> {
-        let chunk: &'a [u8] = chunk;
         let receiver = &mut self.receiver;
         let is_first = receiver.first_pending;
         if is_last {

@@ -47,10 +47,30 @@ pub struct Step<'w> {
     pub done: bool,
 }
 
+/// One step's result, with the output as a window range (so the connection can borrow it
+/// for an event's lifetime).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawStep {
+    pub(crate) consumed: usize,
+    pub(crate) start: usize,
+    pub(crate) len: usize,
+    pub(crate) done: bool,
+}
+
 /// An inflater for one direction of one connection.
+///
+/// With a [`Connection`](crate::Connection), hand it to
+/// [`receive_inflate`](crate::Connection::receive_inflate): the connection then sets the
+/// window size, the context-takeover rule and the message limit from the negotiation and
+/// its [`Config`](crate::Config), whatever `new` was given.
 pub struct Inflater<'m> {
     state: &'m mut InflateState,
     window: &'m mut [u8],
+    /// The part of `window` in use: exactly the peer's negotiated window once a connection
+    /// configured it, so a back-reference beyond it fails (miniz_oxide refuses a distance
+    /// longer than its output buffer) instead of reading stale bytes.
+    // INVARIANT: a power of two, 256 ≤ active ≤ window.len(); pos ≤ active.
+    active: usize,
     pos: usize,
     produced: u64,
     max_message_len: u64,
@@ -72,9 +92,11 @@ impl<'m> Inflater<'m> {
             return None;
         }
         state.0.init();
+        let active = window.len();
         Some(Self {
             state,
             window,
+            active,
             pos: 0,
             produced: 0,
             max_message_len,
@@ -88,12 +110,63 @@ impl<'m> Inflater<'m> {
     /// window's end), so no call does unbounded work. `last`: `input` ends the message's
     /// compressed payload. Call again with the rest of the input (`input[consumed..]`, or
     /// an empty slice once consumed) until `done`.
+    ///
+    /// # Errors
+    /// [`InflateError::Corrupt`] for invalid data, [`InflateError::TooLarge`] once the
+    /// message's output passes its limit.
     pub fn inflate(
         &mut self,
         input: &[u8],
         last: bool,
         limit: usize,
     ) -> Result<Step<'_>, InflateError> {
+        let raw = self.step(input, last, limit)?;
+        Ok(Step {
+            consumed: raw.consumed,
+            output: self.output(&raw),
+            done: raw.done,
+        })
+    }
+
+    /// Bytes of window this inflater uses now.
+    pub const fn window_len(&self) -> usize {
+        self.active
+    }
+
+    /// Connection: use exactly `1 << bits` bytes of the window, the context rule and the
+    /// message limit negotiated. `false` if the window is too small (nothing changes then).
+    pub(crate) fn configure(&mut self, bits: u8, no_context_takeover: bool, max: u64) -> bool {
+        let want = window_len(bits.clamp(8, 15));
+        if want > self.window.len() {
+            return false;
+        }
+        if want != self.active {
+            // A new window size starts a new stream.
+            self.active = want;
+            self.reset();
+        }
+        self.no_context_takeover = no_context_takeover;
+        self.max_message_len = max;
+        true
+    }
+
+    /// The output of a [`RawStep`], borrowed from the window.
+    pub(crate) fn output(&self, raw: &RawStep) -> &[u8] {
+        self.window
+            .get(raw.start..raw.start.saturating_add(raw.len))
+            .unwrap_or_default()
+    }
+
+    /// One bounded step; the output stays in the window at `start..start + len`.
+    ///
+    /// When `input` ends the message and is consumed whole, the trailer is fed in the same
+    /// step (if the output limit leaves room), so a small message ends in one step.
+    pub(crate) fn step(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        limit: usize,
+    ) -> Result<RawStep, InflateError> {
         if self.final_block {
             // After a BFINAL block only the end of the message may follow.
             if !input.is_empty() {
@@ -103,31 +176,92 @@ impl<'m> Inflater<'m> {
             if done {
                 self.finish();
             }
-            return Ok(Step {
+            return Ok(RawStep {
                 consumed: 0,
-                output: &[],
+                start: 0,
+                len: 0,
                 done,
             });
         }
-        let feeding_trailer = input.is_empty() && last;
-        let data: &[u8] = if feeding_trailer {
-            TRAILER.get(self.trailer_fed..).unwrap_or(&[])
-        } else {
-            input
-        };
-        if self.pos == self.window.len() {
+        if self.pos >= self.active {
             self.pos = 0;
         }
-        // One byte past the limit is enough to know the message is too large.
+        let limit = limit.max(1);
+        let start = self.pos;
+        let mut written = 0;
+        let mut consumed = 0;
+        if !input.is_empty() || !last {
+            let (status, used, out) = self.run(input, limit)?;
+            consumed = used;
+            written = out;
+            let ends = last && used == input.len();
+            match status {
+                TINFLStatus::Done => {
+                    self.final_block = true;
+                    if ends {
+                        self.finish();
+                    }
+                    return Ok(RawStep {
+                        consumed,
+                        start,
+                        len: written,
+                        done: ends,
+                    });
+                }
+                TINFLStatus::NeedsMoreInput if ends && written < limit => {}
+                TINFLStatus::NeedsMoreInput | TINFLStatus::HasMoreOutput => {
+                    return Ok(RawStep {
+                        consumed,
+                        start,
+                        len: written,
+                        done: false,
+                    });
+                }
+                _ => return Err(InflateError::Corrupt),
+            }
+        }
+        // RFC 7692 §7.2.2: append 00 00 ff ff to the message's payload.
+        let trailer = TRAILER.get(self.trailer_fed..).unwrap_or(&[]);
+        let (status, used, out) = self.run(trailer, limit - written)?;
+        self.trailer_fed += used;
+        written += out;
+        let done = match status {
+            TINFLStatus::Done => {
+                self.final_block = true;
+                true
+            }
+            TINFLStatus::NeedsMoreInput => self.trailer_fed == TRAILER.len(),
+            TINFLStatus::HasMoreOutput => false,
+            _ => return Err(InflateError::Corrupt),
+        };
+        if done {
+            self.finish();
+        }
+        Ok(RawStep {
+            consumed,
+            start,
+            len: written,
+            done,
+        })
+    }
+
+    /// One call into miniz_oxide at `pos`: at most `limit` bytes out, and one byte past the
+    /// message limit at most (enough to know it is too large).
+    fn run(
+        &mut self,
+        data: &[u8],
+        limit: usize,
+    ) -> Result<(TINFLStatus, usize, usize), InflateError> {
         let room = self
             .max_message_len
             .saturating_sub(self.produced)
             .saturating_add(1);
         let out_max = usize::try_from(room).unwrap_or(usize::MAX).min(limit);
+        let window = self.window.get_mut(..self.active).unwrap_or_default();
         let (status, consumed, written) = decompress_with_limit(
             &mut self.state.0,
             data,
-            self.window,
+            window,
             self.pos,
             out_max,
             inflate_flags::TINFL_FLAG_HAS_MORE_INPUT,
@@ -136,33 +270,8 @@ impl<'m> Inflater<'m> {
         if self.produced > self.max_message_len {
             return Err(InflateError::TooLarge);
         }
-        let start = self.pos;
-        self.pos += written;
-        let mut done = false;
-        match status {
-            TINFLStatus::Done => {
-                self.final_block = true;
-                done = feeding_trailer || (last && consumed == input.len());
-            }
-            TINFLStatus::NeedsMoreInput | TINFLStatus::HasMoreOutput => {
-                if feeding_trailer {
-                    self.trailer_fed += consumed;
-                    done =
-                        self.trailer_fed == TRAILER.len() && status == TINFLStatus::NeedsMoreInput;
-                }
-            }
-            _ => return Err(InflateError::Corrupt),
-        }
-        let consumed = if feeding_trailer { 0 } else { consumed };
-        if done {
-            self.finish();
-        }
-        let output = self.window.get(start..start + written).unwrap_or(&[]);
-        Ok(Step {
-            consumed,
-            output,
-            done,
-        })
+        self.pos = self.pos.saturating_add(written);
+        Ok((status, consumed, written))
     }
 
     /// The message ended: get ready for the next one (RFC 7692 §7.2.2 context rules).

@@ -4,6 +4,7 @@
 mod inflate;
 mod negotiate;
 
+pub(crate) use inflate::RawStep;
 pub use inflate::{InflateError, InflateState, Inflater, Step, window_len};
 pub use negotiate::{
     ClientOffer, DeflateConfig, MAX_EXTENSION_LEN, NegotiationError, Params, accept, write_answer,

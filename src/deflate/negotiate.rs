@@ -50,6 +50,7 @@ pub struct DeflateConfig {
     deflate_window_bits: u8,
     server_no_context_takeover: bool,
     client_no_context_takeover: bool,
+    max_inflate_per_call: u32,
 }
 
 impl DeflateConfig {
@@ -60,6 +61,31 @@ impl DeflateConfig {
             deflate_window_bits: 15,
             server_no_context_takeover: false,
             client_no_context_takeover: false,
+            max_inflate_per_call: 16 * 1024,
+        }
+    }
+
+    /// The most bytes one `receive_inflate` call decompresses (default 16 KiB, at least 1):
+    /// the expansion work per call, and the largest chunk a compressed message arrives in
+    /// (chunks are also cut where the window wraps).
+    #[allow(clippy::cast_possible_truncation)] // clamped to u32 first
+    pub const fn with_max_inflate_per_call(mut self, len: usize) -> Self {
+        self.max_inflate_per_call = if len > u32::MAX as usize {
+            u32::MAX
+        } else if len == 0 {
+            1
+        } else {
+            len as u32
+        };
+        self
+    }
+
+    /// See [`with_max_inflate_per_call`](Self::with_max_inflate_per_call).
+    pub const fn max_inflate_per_call(&self) -> usize {
+        if self.max_inflate_per_call == 0 {
+            1
+        } else {
+            self.max_inflate_per_call as usize
         }
     }
 
