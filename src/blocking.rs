@@ -333,7 +333,8 @@ impl<S: Read + Write> WebSocket<S> {
                 self.core.eof(now)
             }
             Ok(n) => {
-                self.core.filled(n);
+                let now = self.now();
+                self.core.filled(n, now);
                 Ok(())
             }
             // A read timeout: time to look at the deadlines, not the end of the stream.
@@ -343,8 +344,8 @@ impl<S: Read + Write> WebSocket<S> {
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                self.core.idle();
                 let now = self.now();
+                self.core.idle(|| now);
                 self.core.timeout(now)
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),

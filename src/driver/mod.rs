@@ -375,6 +375,11 @@ enum Partial {
     Streamed,
 }
 
+/// How long a grown read buffer outlives the last read into it: a connection that carries
+/// large messages keeps its large reads, an idle one is back to the small buffer after a
+/// second (the tokio driver gives it back at its next wake-up: read, keepalive or command).
+const KEEP_GROWN: core::time::Duration = core::time::Duration::from_secs(1);
+
 /// The engine plus its buffers: the sans-IO loop every driver runs, without the I/O.
 ///
 /// Reading: fill [`space`](Self::space), report with [`filled`](Self::filled), then call
@@ -398,6 +403,9 @@ pub(crate) struct Core {
     read_filled: bool,
     read_buffer_len: usize,
     max_read_buffer_len: usize,
+    /// A grown read buffer is kept until then (engine time): traffic that pauses for a
+    /// round trip between large messages does not shrink and regrow it every message.
+    keep_grown_until: Instant,
     pub(crate) write_buffer_limit: usize,
     /// The subprotocol the handshake agreed on.
     pub(crate) protocol: Option<Box<str>>,
@@ -421,6 +429,7 @@ impl Core {
             read_filled: false,
             read_buffer_len: options.read_buffer_len,
             max_read_buffer_len: max_read,
+            keep_grown_until: Instant::ZERO,
             write_buffer_limit: options.write_buffer_limit,
             protocol: None,
         }
@@ -451,18 +460,27 @@ impl Core {
         self.rbuf.get_mut(self.end..).unwrap_or_default()
     }
 
-    /// Records `n` bytes read into [`space`](Self::space).
-    pub(crate) fn filled(&mut self, n: usize) {
+    /// Records `n` bytes read into [`space`](Self::space) at `now`.
+    pub(crate) fn filled(&mut self, n: usize, now: Instant) {
         self.end = (self.end + n).min(self.rbuf.len());
         self.read_filled = n > 0 && self.end == self.rbuf.len();
+        if self.rbuf.len() > self.read_buffer_len {
+            self.keep_grown_until = now.saturating_add(KEEP_GROWN);
+        }
     }
 
     /// The transport has nothing to read now: give a grown read buffer back while nothing
-    /// is buffered and no message is being assembled, so idle connections stay small (and
-    /// a large message in flight keeps its large reads).
-    pub(crate) fn idle(&mut self) {
+    /// is buffered and no message is being assembled, once no large read came for
+    /// [`KEEP_GROWN`], so idle connections stay small (and a large message in flight, or a
+    /// stream of them, keeps its large reads).
+    /// `now` is asked for only when there is a grown buffer to give back.
+    pub(crate) fn idle(&mut self, now: impl FnOnce() -> Instant) {
         let assembling = matches!(self.partial, Partial::Text(_) | Partial::Binary(_));
-        if self.start == self.end && !assembling && self.rbuf.len() > self.read_buffer_len {
+        if self.start == self.end
+            && !assembling
+            && self.rbuf.len() > self.read_buffer_len
+            && now() >= self.keep_grown_until
+        {
             self.rbuf = Vec::new();
             (self.start, self.end) = (0, 0);
         }
@@ -530,7 +548,10 @@ impl Core {
                     Mode::Whole => {
                         let mut text = match core::mem::replace(&mut self.partial, Partial::None) {
                             Partial::Text(text) if !chunk.is_first() => text,
-                            _ => String::new(),
+                            _ => {
+                                let (carried, rest) = chunk.parts();
+                                String::with_capacity(carried.len() + rest.len())
+                            }
                         };
                         push_text(&mut text, &chunk);
                         if chunk.is_last() {
@@ -556,6 +577,13 @@ impl Core {
                     }
                 },
                 Event::Binary(chunk) => match mode {
+                    // A whole message in one chunk: one allocation of its exact size.
+                    Mode::Whole if chunk.is_first && chunk.is_last => {
+                        self.partial = Partial::None;
+                        Some(Item::Message(Message::Binary(Bytes::copy_from_slice(
+                            chunk.data,
+                        ))))
+                    }
                     Mode::Whole => {
                         let mut data = match core::mem::replace(&mut self.partial, Partial::None) {
                             Partial::Binary(data) if !chunk.is_first => data,
