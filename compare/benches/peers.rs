@@ -482,12 +482,11 @@ fn dec_sansio(w: &Wire, work: &mut Vec<u8>, full: bool) -> Got {
                     }
                     got.chunk(data, false, full);
                 }
-                Some(E::End { frame_info, .. }) => {
-                    if frame_info.fin {
-                        got.messages += 1;
-                        utf8.end();
-                    }
+                Some(E::End { frame_info, .. }) if frame_info.fin => {
+                    got.messages += 1;
+                    utf8.end();
                 }
+                Some(E::End { .. }) => {}
             }
             let c = r.consumed_bytes;
             consumed += c;
