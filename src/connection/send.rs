@@ -108,6 +108,7 @@ impl<M: MaskSource> Connection<M> {
     /// why not), [`Misuse::MessageInProgress`] during a
     /// fragmented message, [`Misuse::FrameInProgress`] while a zero-copy frame is owed,
     /// [`Error::BufferTooSmall`]. Nothing changes on error.
+    #[inline]
     pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, Error> {
         self.send_message(MessageKind::Text, text.as_bytes(), out)
     }
@@ -116,11 +117,34 @@ impl<M: MaskSource> Connection<M> {
     ///
     /// # Errors
     /// As for [`send_text`](Self::send_text).
+    #[inline]
     pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, Error> {
         self.send_message(MessageKind::Binary, data, out)
     }
 
+    #[inline] // the per-message hot path (W6a): keeps the checks below in the caller
     fn send_message(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        // Fast path, the same checks as `data_opcode` in one branch: open, no zero-copy
+        // frame owed, no fragmented message unfinished, and a server (nothing to mask).
+        if self.phase.sends_frames()
+            && self.sender.owed == 0
+            && self.sender.message.is_none()
+            && !self.role.is_client()
+        {
+            return encode_frame(kind.opcode(), true, payload, None, out);
+        }
+        self.send_message_checked(kind, payload, out)
+    }
+
+    /// [`send_message`](Self::send_message) for every other case: names the failed
+    /// precondition, or masks for a client.
+    #[inline(never)]
+    fn send_message_checked(
         &mut self,
         kind: MessageKind,
         payload: &[u8],
