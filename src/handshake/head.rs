@@ -190,11 +190,18 @@ fn check_fields(headers: HeaderIter<'_>, max_headers: usize) -> Result<(), Hands
 /// One header line (line ending removed) as its name and its value without surrounding
 /// OWS, if it is `token ":" OWS field-value OWS` (RFC 9112 §5: no whitespace before the
 /// colon, so obs-fold continuation lines, which start with whitespace, fail too).
-pub(super) fn field(line: &[u8]) -> Option<(&str, &[u8])> {
+fn field(line: &[u8]) -> Option<(&str, &[u8])> {
     let (name, value) = split_at_byte(line, b':')?;
     if !is_token(name) || !is_field_value(value) {
         return None;
     }
+    Some((core::str::from_utf8(name).ok()?, trim(value)))
+}
+
+/// A line of a head [`check_fields`] already accepted, cut at its colon without checking
+/// its bytes again (the walks over headers run several times per handshake).
+pub(super) fn checked_field(line: &[u8]) -> Option<(&str, &[u8])> {
+    let (name, value) = split_at_byte(line, b':')?;
     Some((core::str::from_utf8(name).ok()?, trim(value)))
 }
 

@@ -170,7 +170,7 @@ impl<'a> Iterator for HeaderIter<'a> {
     type Item = (&'a str, &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let field = head::next_line(&mut self.rest).and_then(head::field);
+        let field = head::next_line(&mut self.rest).and_then(head::checked_field);
         if field.is_none() {
             // The empty line ending the head: nothing after it is a header.
             self.rest = &[];
