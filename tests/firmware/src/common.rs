@@ -4,9 +4,8 @@
 
 use cortex_m_semihosting::{debug, hio};
 
-/// The panic handler. `link_time`: it calls a function defined nowhere, so the binary
-/// links only if no panic is reachable. `exit_failure`: for binaries whose paths still hold
-/// a reachable panic (httparse in the handshake, issue 14): a panic exits 1.
+/// The panic handler of every binary: it calls a function defined nowhere, so a binary
+/// links only if no panic is reachable in it (the whole engine, handshake included).
 macro_rules! panic_handler_for {
     (link_time) => {
         unsafe extern "C" {
@@ -18,14 +17,6 @@ macro_rules! panic_handler_for {
         fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
             // SAFETY: never runs; the call exists only to fail the link.
             unsafe { wsmachine_firmware_can_panic() }
-        }
-    };
-    (exit_failure) => {
-        #[panic_handler]
-        fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-            common::print(&[b"FAIL: panic\n"]);
-            cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_FAILURE);
-            loop {}
         }
     };
 }
