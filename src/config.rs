@@ -27,6 +27,7 @@ use core::time::Duration;
 /// | `close_timeout` | 10 s | connection dropped (1006) |
 /// | `keepalive` | off | a ping is sent when the peer is quiet this long |
 /// | `pong_timeout` | 20 s | connection dropped (1006) |
+/// | `deflate` (feature `deflate`) | off | — |
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -43,6 +44,17 @@ pub struct Config {
     pub(crate) pong_timeout_ms: u32,
     pub(crate) close_timeout_ms: u32,
     pub(crate) handshake_timeout_ms: u32,
+    pub(crate) deflate: DeflateSetting,
+}
+
+/// The permessage-deflate settings: zero bytes without the `deflate` feature, so a `Config`
+/// (and each connection's copy of it) does not grow when the feature is off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub(crate) struct DeflateSetting {
+    #[cfg(feature = "deflate")]
+    pub(crate) config: Option<crate::deflate::DeflateConfig>,
 }
 
 /// The hard cap on [`Config::with_max_headers`]: the parser's header table lives on the stack.
@@ -67,6 +79,10 @@ impl Config {
             pong_timeout_ms: 20_000,
             close_timeout_ms: 10_000,
             handshake_timeout_ms: 10_000,
+            deflate: DeflateSetting {
+                #[cfg(feature = "deflate")]
+                config: None,
+            },
         }
     }
 
@@ -142,6 +158,21 @@ impl Config {
     pub const fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.handshake_timeout_ms = millis(timeout);
         self
+    }
+
+    /// Offer (client) or accept (server) permessage-deflate with these settings; `None`
+    /// (default) neither offers nor accepts it. Receive with
+    /// [`Connection::receive_inflate`](crate::Connection::receive_inflate) once it is on.
+    #[cfg(feature = "deflate")]
+    pub const fn with_deflate(mut self, deflate: Option<crate::deflate::DeflateConfig>) -> Self {
+        self.deflate.config = deflate;
+        self
+    }
+
+    /// See [`Config::with_deflate`].
+    #[cfg(feature = "deflate")]
+    pub const fn deflate(&self) -> Option<crate::deflate::DeflateConfig> {
+        self.deflate.config
     }
 
     /// See [`Config::with_max_head_len`].

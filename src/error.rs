@@ -73,6 +73,16 @@ pub enum ProtocolViolation {
     /// A message split into more than `max_fragments` frames
     /// ([§10.4](https://www.rfc-editor.org/rfc/rfc6455#section-10.4)); close code 1008.
     TooManyFragments,
+    /// RSV1 ("Per-Message Compressed") on a control frame
+    /// ([RFC 7692 §6](https://www.rfc-editor.org/rfc/rfc7692#section-6)); close code 1002.
+    CompressedControlFrame,
+    /// RSV1 on a continuation frame: only a message's first frame carries it
+    /// ([RFC 7692 §6](https://www.rfc-editor.org/rfc/rfc7692#section-6)); close code 1002.
+    CompressedContinuation,
+    /// A compressed message whose deflate data is invalid, or refers back beyond the
+    /// negotiated window ([RFC 7692 §7.2.2](https://www.rfc-editor.org/rfc/rfc7692#section-7.2.2));
+    /// close code 1007 (the payload is not consistent with the message type's encoding).
+    InvalidCompressedData,
 }
 
 /// A peer's HTTP head that fails the opening handshake ([§4](https://www.rfc-editor.org/rfc/rfc6455#section-4)).
@@ -120,6 +130,19 @@ pub enum HandshakeFailure {
     UnofferedSubprotocol,
     /// The server accepted an extension the client did not offer.
     UnofferedExtension,
+    /// The accepted permessage-deflate names a parameter RFC 7692 does not define
+    /// ([§7.1](https://www.rfc-editor.org/rfc/rfc7692#section-7.1)).
+    UnknownExtensionParameter,
+    /// The answer repeats a permessage-deflate parameter, or the extension itself
+    /// ([§7](https://www.rfc-editor.org/rfc/rfc7692#section-7)).
+    DuplicateExtensionParameter,
+    /// A permessage-deflate parameter value is invalid: window bits not a plain decimal in
+    /// 8–15, a missing or unexpected value, broken syntax
+    /// ([§7.1.2](https://www.rfc-editor.org/rfc/rfc7692#section-7.1.2)).
+    InvalidExtensionParameter,
+    /// The answer carries a permessage-deflate parameter the client did not offer, or a
+    /// window larger than offered ([§7.1.2](https://www.rfc-editor.org/rfc/rfc7692#section-7.1.2)).
+    UnofferedExtensionParameter,
 }
 
 /// Local misuse of the API: the call changed nothing.
@@ -170,6 +193,11 @@ pub enum Misuse {
     InvalidStatus,
     /// The server must `accept` or `reject` the request before receiving more.
     DecisionPending,
+    /// permessage-deflate was negotiated: receive with
+    /// [`receive_inflate`](crate::Connection::receive_inflate), which takes the inflater.
+    InflaterRequired,
+    /// The inflater's window is smaller than the peer's negotiated window bits need.
+    InflaterTooSmall,
 }
 
 impl Error {
@@ -177,7 +205,9 @@ impl Error {
     pub const fn close_code(&self) -> Option<CloseCode> {
         use ProtocolViolation::*;
         match self {
-            Self::Protocol(InvalidUtf8 | InvalidCloseReason) => Some(CloseCode::InvalidPayload),
+            Self::Protocol(InvalidUtf8 | InvalidCloseReason | InvalidCompressedData) => {
+                Some(CloseCode::InvalidPayload)
+            }
             Self::Protocol(FrameTooLarge | MessageTooLarge) => Some(CloseCode::MessageTooBig),
             Self::Protocol(TooManyFragments) => Some(CloseCode::PolicyViolation),
             Self::Protocol(
@@ -192,7 +222,9 @@ impl Error {
                 | UnexpectedContinuation
                 | ExpectedContinuation
                 | ClosePayloadTooShort
-                | InvalidCloseCode(_),
+                | InvalidCloseCode(_)
+                | CompressedControlFrame
+                | CompressedContinuation,
             ) => Some(CloseCode::ProtocolError),
             Self::Handshake(_) | Self::Usage(_) | Self::BufferTooSmall { .. } => None,
         }
@@ -217,7 +249,14 @@ impl Error {
                 | InvalidHeaderValue,
             ) => Some(400),
             Self::Handshake(
-                Rejected { .. } | BadAccept | UnofferedSubprotocol | UnofferedExtension,
+                Rejected { .. }
+                | BadAccept
+                | UnofferedSubprotocol
+                | UnofferedExtension
+                | UnknownExtensionParameter
+                | DuplicateExtensionParameter
+                | InvalidExtensionParameter
+                | UnofferedExtensionParameter,
             )
             | Self::Protocol(_)
             | Self::Usage(_)
@@ -264,6 +303,9 @@ impl fmt::Display for ProtocolViolation {
             Self::FrameTooLarge => f.write_str("frame exceeds the frame size limit"),
             Self::MessageTooLarge => f.write_str("message exceeds the message size limit"),
             Self::TooManyFragments => f.write_str("message exceeds the fragment count limit"),
+            Self::CompressedControlFrame => f.write_str("control frame has rsv1 (compressed) set"),
+            Self::CompressedContinuation => f.write_str("continuation frame has rsv1 set"),
+            Self::InvalidCompressedData => f.write_str("invalid deflate data"),
         }
     }
 }
@@ -290,6 +332,14 @@ impl fmt::Display for HandshakeFailure {
             Self::BadAccept => f.write_str("missing or wrong Sec-WebSocket-Accept"),
             Self::UnofferedSubprotocol => f.write_str("server chose a subprotocol not offered"),
             Self::UnofferedExtension => f.write_str("server accepted an extension not offered"),
+            Self::UnknownExtensionParameter => f.write_str("unknown permessage-deflate parameter"),
+            Self::DuplicateExtensionParameter => {
+                f.write_str("permessage-deflate parameter or extension repeated")
+            }
+            Self::InvalidExtensionParameter => f.write_str("invalid permessage-deflate parameter"),
+            Self::UnofferedExtensionParameter => {
+                f.write_str("permessage-deflate parameter beyond the offer")
+            }
         }
     }
 }
@@ -316,6 +366,8 @@ impl fmt::Display for Misuse {
             Self::TooManySubprotocols => f.write_str("offered subprotocols exceed 125 bytes"),
             Self::InvalidStatus => f.write_str("rejection status outside 400-599"),
             Self::DecisionPending => f.write_str("the upgrade request awaits accept or reject"),
+            Self::InflaterRequired => f.write_str("deflate negotiated: receive with an inflater"),
+            Self::InflaterTooSmall => f.write_str("inflater window below the negotiated bits"),
         }
     }
 }
@@ -359,6 +411,9 @@ mod tests {
             (FrameTooLarge, 1009),
             (MessageTooLarge, 1009),
             (TooManyFragments, 1008),
+            (CompressedControlFrame, 1002),
+            (CompressedContinuation, 1002),
+            (InvalidCompressedData, 1007),
         ];
         for (violation, code) in table {
             let error = Error::Protocol(violation);
@@ -389,6 +444,10 @@ mod tests {
             (BadAccept, None),
             (UnofferedSubprotocol, None),
             (UnofferedExtension, None),
+            (UnknownExtensionParameter, None),
+            (DuplicateExtensionParameter, None),
+            (InvalidExtensionParameter, None),
+            (UnofferedExtensionParameter, None),
         ];
         for (failure, status) in table {
             let error = Error::Handshake(failure);

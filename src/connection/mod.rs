@@ -213,6 +213,15 @@ impl<M: MaskSource> Connection<M> {
         MAX_ENGINE_TRANSMIT_LEN
     }
 
+    /// The permessage-deflate parameters negotiated in the opening handshake, if any.
+    ///
+    /// `None` until the handshake completes (a server: until [`accept`](Self::accept) wrote
+    /// the answer), and when deflate was not configured, not offered or declined.
+    #[cfg(feature = "deflate")]
+    pub const fn deflate_params(&self) -> Option<crate::deflate::Params> {
+        self.receiver.deflate.params()
+    }
+
     /// Whether a received frame or fragmented message has begun and not ended: at transport
     /// EOF this means the stream was cut inside a message (report it as truncated).
     pub const fn receive_in_progress(&self) -> bool {
@@ -268,7 +277,13 @@ impl<M: MaskSource> Connection<M> {
                 // Unreachable: only `server` and `client` start in these phases, with a reader.
                 None => Err(Error::Usage(Misuse::HandshakeIncomplete)),
             },
-            Phase::Open | Phase::CloseSent => self.receive_frames(now, buf),
+            Phase::Open | Phase::CloseSent => {
+                #[cfg(feature = "deflate")]
+                if self.receiver.deflate.params().is_some() && !buf.is_empty() {
+                    return Err(Error::Usage(Misuse::InflaterRequired));
+                }
+                self.receive_frames(now, buf)
+            }
         }
     }
 
@@ -309,7 +324,20 @@ impl<M: MaskSource> Connection<M> {
             return Err(Error::Usage(Misuse::NotIdle));
         }
         let (accept, offered) = request.prepare()?;
-        let len = request.write(out)?;
+        #[cfg(feature = "deflate")]
+        let mut offer_buf = [0u8; crate::deflate::MAX_EXTENSION_LEN];
+        #[cfg(feature = "deflate")]
+        let extensions: &[u8] = match self.config.deflate() {
+            Some(deflate) => deflate
+                .offer()
+                .write(&mut offer_buf)
+                .and_then(|n| offer_buf.get(..n))
+                .unwrap_or_default(),
+            None => &[],
+        };
+        #[cfg(not(feature = "deflate"))]
+        let extensions: &[u8] = &[];
+        let len = request.write(out, extensions)?;
         self.now = self.now.max(now);
         self.on_connect(now, accept, offered);
         Ok(len)
@@ -338,7 +366,22 @@ impl<M: MaskSource> Connection<M> {
         {
             return Err(Error::Usage(Misuse::SubprotocolNotOffered));
         }
-        let len = crate::handshake::server::write_accept(accept, key, out)?;
+        #[cfg(feature = "deflate")]
+        let mut answer_buf = [0u8; crate::deflate::MAX_EXTENSION_LEN];
+        #[cfg(feature = "deflate")]
+        let proposed = self.receiver.deflate.proposed();
+        #[cfg(feature = "deflate")]
+        let extensions: &[u8] = match &proposed {
+            Some(params) => crate::deflate::write_answer(params, &mut answer_buf)
+                .and_then(|n| answer_buf.get(..n))
+                .unwrap_or_default(),
+            None => &[],
+        };
+        #[cfg(not(feature = "deflate"))]
+        let extensions: &[u8] = &[];
+        let len = crate::handshake::server::write_accept(accept, key, extensions, out)?;
+        #[cfg(feature = "deflate")]
+        self.receiver.deflate.negotiate(proposed);
         self.now = self.now.max(now);
         self.open(now);
         Ok(len)
@@ -355,6 +398,8 @@ impl<M: MaskSource> Connection<M> {
             return Err(Error::Usage(Misuse::NoRequestPending));
         }
         let len = crate::handshake::server::write_reject(reject, out)?;
+        #[cfg(feature = "deflate")]
+        self.receiver.deflate.propose(None);
         self.on_reject_sent();
         Ok(len)
     }

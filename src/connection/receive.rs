@@ -39,6 +39,52 @@ pub(crate) struct Receiver {
     /// A control payload gathered across reads (the only copy on the receive path). During
     /// the opening handshake, while no frame can arrive, it keeps the subprotocol offer.
     control: FixedBuf<MAX_CONTROL_PAYLOAD_LEN>,
+    /// permessage-deflate state (zero bytes without the feature).
+    #[cfg_attr(not(feature = "deflate"), allow(dead_code))] // an empty placeholder then
+    pub(super) deflate: DeflateLink,
+}
+
+/// The receive path's permessage-deflate state: zero bytes without the `deflate` feature, so
+/// a connection does not grow when the feature is off (asserted in the tests below).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DeflateLink {
+    /// Server: what the pending request's offer gets if the application accepts; then, in
+    /// both roles, what was negotiated (once `negotiated`).
+    #[cfg(feature = "deflate")]
+    params: Option<crate::deflate::Params>,
+    #[cfg(feature = "deflate")]
+    negotiated: bool,
+    /// The header being gathered had RSV1 set (cleared from the bytes before decoding).
+    #[cfg(feature = "deflate")]
+    rsv1: bool,
+    /// The open message is compressed (its first frame had RSV1).
+    #[cfg(feature = "deflate")]
+    compressed: bool,
+}
+
+#[cfg(feature = "deflate")]
+impl DeflateLink {
+    /// The negotiated parameters, once the handshake has completed with them.
+    pub(super) const fn params(&self) -> Option<crate::deflate::Params> {
+        if self.negotiated { self.params } else { None }
+    }
+
+    /// Server: the parameters proposed for the pending request.
+    pub(super) const fn proposed(&self) -> Option<crate::deflate::Params> {
+        self.params
+    }
+
+    /// Server: remember what `accept` will answer.
+    pub(super) const fn propose(&mut self, params: Option<crate::deflate::Params>) {
+        self.params = params;
+        self.negotiated = false;
+    }
+
+    /// The handshake completed with `params` (server: the proposed ones).
+    pub(super) const fn negotiate(&mut self, params: Option<crate::deflate::Params>) {
+        self.params = params;
+        self.negotiated = params.is_some();
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -63,6 +109,16 @@ impl Receiver {
             fragments: 0,
             utf8: Utf8Validator::new(),
             control: FixedBuf::EMPTY,
+            deflate: DeflateLink {
+                #[cfg(feature = "deflate")]
+                params: None,
+                #[cfg(feature = "deflate")]
+                negotiated: false,
+                #[cfg(feature = "deflate")]
+                rsv1: false,
+                #[cfg(feature = "deflate")]
+                compressed: false,
+            },
         }
     }
 }
@@ -84,6 +140,40 @@ impl Receiver {
     }
 }
 
+/// Every `Sec-WebSocket-Extensions` value of a head, in order (`Err` for one not UTF-8).
+#[cfg(feature = "deflate")]
+fn extension_values(
+    headers: crate::handshake::HeaderIter<'_>,
+) -> impl Iterator<Item = Result<&str, core::str::Utf8Error>> + Clone {
+    headers
+        .filter(|(name, _)| name.eq_ignore_ascii_case("sec-websocket-extensions"))
+        .map(|(_, value)| core::str::from_utf8(value))
+}
+
+/// Client: the server's answer to our permessage-deflate offer (RFC 7692 §7.1).
+#[cfg(feature = "deflate")]
+fn check_deflate_answer(
+    offer: &crate::deflate::ClientOffer,
+    headers: crate::handshake::HeaderIter<'_>,
+) -> Result<Option<crate::deflate::Params>, HandshakeFailure> {
+    use crate::deflate::NegotiationError as N;
+    let values = extension_values(headers);
+    if values.clone().any(|v| v.is_err()) {
+        return Err(HandshakeFailure::InvalidExtensionParameter);
+    }
+    offer
+        .check_answer(values.filter_map(Result::ok))
+        .map_err(|error| match error {
+            N::NotDeflate => HandshakeFailure::UnofferedExtension,
+            N::UnknownParameter => HandshakeFailure::UnknownExtensionParameter,
+            N::DuplicateParameter => HandshakeFailure::DuplicateExtensionParameter,
+            N::Unoffered | N::OverBudget => HandshakeFailure::UnofferedExtensionParameter,
+            N::BadWindowBits | N::MissingValue | N::UnexpectedValue | N::Malformed => {
+                HandshakeFailure::InvalidExtensionParameter
+            }
+        })
+}
+
 impl<M: MaskSource> Connection<M> {
     /// Server: scan for the end of the request head, then validate it once.
     pub(super) fn receive_request<'a>(
@@ -98,6 +188,13 @@ impl<M: MaskSource> Connection<M> {
         let head = buf.get(..end).unwrap_or_default();
         match server::parse_request(head, self.config.max_headers()) {
             Ok((request, accept)) => {
+                #[cfg(feature = "deflate")]
+                {
+                    let params = self.config.deflate().and_then(|d| {
+                        d.accept(extension_values(request.headers()).filter_map(Result::ok))
+                    });
+                    self.receiver.deflate.propose(params);
+                }
                 self.on_request(accept, offer::remember(|| request.subprotocols()));
                 Ok(Received {
                     consumed: end,
@@ -132,8 +229,21 @@ impl<M: MaskSource> Connection<M> {
         let buf: &'a [u8] = buf;
         let head = buf.get(..end).unwrap_or_default();
         let offered = self.receiver.offered().as_bytes();
-        match client::parse_response(head, self.config.max_headers(), accept, offered) {
+        #[cfg(feature = "deflate")]
+        let deflate_offer = self.config.deflate().map(|d| d.offer());
+        #[cfg(feature = "deflate")]
+        let extensions_offered = deflate_offer.is_some();
+        #[cfg(not(feature = "deflate"))]
+        let extensions_offered = false;
+        let max_headers = self.config.max_headers();
+        match client::parse_response(head, max_headers, accept, offered, extensions_offered) {
             Ok(response) => {
+                #[cfg(feature = "deflate")]
+                if let Some(offer) = deflate_offer {
+                    let params = check_deflate_answer(&offer, response.headers())
+                        .map_err(|failure| self.fail(Error::Handshake(failure)))?;
+                    self.receiver.deflate.negotiate(params);
+                }
                 self.open(now);
                 Ok(Received {
                     consumed: end,
@@ -282,9 +392,22 @@ impl<M: MaskSource> Connection<M> {
 
     /// Gathers and checks one frame header; returns the bytes used from `buf` and the frame
     /// once its header is complete.
-    fn read_header(&mut self, buf: &[u8]) -> Result<(usize, Option<InFrame>), ProtocolViolation> {
+    fn read_header(
+        &mut self,
+        buf: &mut [u8],
+    ) -> Result<(usize, Option<InFrame>), ProtocolViolation> {
         let receiver = &mut self.receiver;
         if receiver.header_len == 0 {
+            #[cfg(feature = "deflate")]
+            if receiver.deflate.negotiated
+                && let Some(b0) = buf.first_mut()
+            {
+                // RFC 7692 §6: RSV1 means "compressed" now. It is taken out of the header
+                // before the §5.2 decode (which refuses any RSV bit) and checked against
+                // the frame kind in `on_header`.
+                receiver.deflate.rsv1 = *b0 & 0x40 != 0;
+                *b0 &= !0x40;
+            }
             // Fast path: the whole header is in this read.
             match FrameHeader::decode(buf)? {
                 Decoded::Complete { header, len } => {
@@ -331,10 +454,22 @@ impl<M: MaskSource> Connection<M> {
             _ => {}
         }
         let receiver = &mut self.receiver;
+        #[cfg(feature = "deflate")]
+        let rsv1 = mem::take(&mut receiver.deflate.rsv1);
         let opcode = if header.opcode.is_control() {
+            // RFC 7692 §6: control frames are never compressed.
+            #[cfg(feature = "deflate")]
+            if rsv1 {
+                return Err(ProtocolViolation::CompressedControlFrame);
+            }
             receiver.control = FixedBuf::EMPTY;
             header.opcode
         } else {
+            // RFC 7692 §6: only a message's first frame carries RSV1.
+            #[cfg(feature = "deflate")]
+            if rsv1 && header.opcode == Opcode::Continuation && receiver.message.is_some() {
+                return Err(ProtocolViolation::CompressedContinuation);
+            }
             let kind = match (header.opcode, receiver.message) {
                 (Opcode::Continuation, Some(kind)) => kind,
                 (Opcode::Continuation, None) => {
@@ -342,6 +477,10 @@ impl<M: MaskSource> Connection<M> {
                 }
                 (_, Some(_)) => return Err(ProtocolViolation::ExpectedContinuation),
                 (kind, None) => {
+                    #[cfg(feature = "deflate")]
+                    {
+                        receiver.deflate.compressed = rsv1;
+                    }
                     receiver.message = Some(kind);
                     receiver.first_pending = true;
                     receiver.message_len = 0;
@@ -444,5 +583,15 @@ impl<M: MaskSource> Connection<M> {
             }
             _ => Ok(None),
         }
+    }
+}
+
+#[cfg(all(test, not(feature = "deflate")))]
+mod tests {
+    /// Without the feature, deflate adds nothing to a connection or its config copy.
+    #[test]
+    fn deflate_state_takes_no_room_without_the_feature() {
+        assert_eq!(size_of::<super::DeflateLink>(), 0);
+        assert_eq!(size_of::<crate::config::DeflateSetting>(), 0);
     }
 }

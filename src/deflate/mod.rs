@@ -5,4 +5,6 @@ mod inflate;
 mod negotiate;
 
 pub use inflate::{InflateError, InflateState, Inflater, Step, window_len};
-pub use negotiate::{ClientOffer, NegotiationError, Params, accept, write_answer};
+pub use negotiate::{
+    ClientOffer, DeflateConfig, MAX_EXTENSION_LEN, NegotiationError, Params, accept, write_answer,
+};

@@ -5,6 +5,7 @@
 
 /// The parameters both ends agreed on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Params {
     /// LZ77 window bits of the server's compressor (what a client's inflater needs).
     pub server_max_window_bits: u8,
@@ -25,6 +26,149 @@ impl Params {
         client_no_context_takeover: false,
     };
 }
+
+/// What this endpoint offers (client) or accepts (server) for permessage-deflate.
+///
+/// Set it with [`Config::with_deflate`](crate::Config::with_deflate). Window bits are
+/// clamped to 9..=15: a compressor cannot be asked for 8 (zlib refuses it and uses 9).
+///
+/// ```
+/// use wsmachine::Config;
+/// use wsmachine::deflate::DeflateConfig;
+///
+/// // A server that inflates with at most a 4 KiB window and keeps no context between messages.
+/// static CONFIG: Config = Config::new().with_deflate(Some(
+///     DeflateConfig::new().with_inflate_window_bits(12).with_server_no_context_takeover(true),
+/// ));
+/// assert_eq!(CONFIG.deflate().unwrap().inflate_window_bits(), 12);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct DeflateConfig {
+    inflate_window_bits: u8,
+    deflate_window_bits: u8,
+    server_no_context_takeover: bool,
+    client_no_context_takeover: bool,
+}
+
+impl DeflateConfig {
+    /// 15-bit windows both ways, context takeover both ways (RFC 7692's defaults).
+    pub const fn new() -> Self {
+        Self {
+            inflate_window_bits: 15,
+            deflate_window_bits: 15,
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+        }
+    }
+
+    /// The largest LZ77 window the peer may compress with, which this endpoint's inflater
+    /// must hold (`1 << bits` bytes; default 15, 32 KiB).
+    ///
+    /// A client offers `server_max_window_bits` below 15; a server declines offers whose
+    /// client cannot be limited to it (a client offer without `client_max_window_bits`
+    /// needs 15).
+    pub const fn with_inflate_window_bits(mut self, bits: u8) -> Self {
+        self.inflate_window_bits = clamp_bits(bits);
+        self
+    }
+
+    /// The largest inflate window that fits in `bytes` beside the decoder state
+    /// ([`InflateState`](crate::deflate::InflateState)), at least 9 bits.
+    pub const fn with_memory_budget(mut self, bytes: usize) -> Self {
+        let mut bits = 15;
+        while bits > 9 && size_of::<super::InflateState>() + (1 << bits) > bytes {
+            bits -= 1;
+        }
+        self.inflate_window_bits = bits;
+        self
+    }
+
+    /// The largest window this endpoint's compressor uses (default 15): a client offers
+    /// `client_max_window_bits` with it, a server answers `server_max_window_bits` with it.
+    pub const fn with_deflate_window_bits(mut self, bits: u8) -> Self {
+        self.deflate_window_bits = clamp_bits(bits);
+        self
+    }
+
+    /// Client: ask the server to reset its compressor after each message. Server: announce
+    /// that it does so. Either way the server's messages never refer to earlier ones.
+    pub const fn with_server_no_context_takeover(mut self, on: bool) -> Self {
+        self.server_no_context_takeover = on;
+        self
+    }
+
+    /// Client: announce that it resets its compressor after each message. Server: require it.
+    pub const fn with_client_no_context_takeover(mut self, on: bool) -> Self {
+        self.client_no_context_takeover = on;
+        self
+    }
+
+    /// See [`with_inflate_window_bits`](Self::with_inflate_window_bits).
+    pub const fn inflate_window_bits(&self) -> u8 {
+        clamp_bits(self.inflate_window_bits)
+    }
+
+    /// See [`with_deflate_window_bits`](Self::with_deflate_window_bits).
+    pub const fn deflate_window_bits(&self) -> u8 {
+        clamp_bits(self.deflate_window_bits)
+    }
+
+    /// See [`with_server_no_context_takeover`](Self::with_server_no_context_takeover).
+    pub const fn server_no_context_takeover(&self) -> bool {
+        self.server_no_context_takeover
+    }
+
+    /// See [`with_client_no_context_takeover`](Self::with_client_no_context_takeover).
+    pub const fn client_no_context_takeover(&self) -> bool {
+        self.client_no_context_takeover
+    }
+
+    /// Client: the offer this configuration sends.
+    pub const fn offer(&self) -> ClientOffer {
+        ClientOffer {
+            server_max_window_bits: self.inflate_window_bits(),
+            // Always offered, so the server may limit our window as it needs.
+            client_max_window_bits: Some(self.deflate_window_bits()),
+            server_no_context_takeover: self.server_no_context_takeover,
+            client_no_context_takeover: self.client_no_context_takeover,
+        }
+    }
+
+    /// Server: the parameters for the first offer in `values` (every
+    /// `Sec-WebSocket-Extensions` value, in order) that this configuration can honour, with
+    /// its own preferences applied; `None` declines them all.
+    pub fn accept<'a>(&self, values: impl IntoIterator<Item = &'a str>) -> Option<Params> {
+        let mut params = accept(values, self.inflate_window_bits())?;
+        params.server_max_window_bits = params
+            .server_max_window_bits
+            .min(self.deflate_window_bits());
+        // RFC 7692 §7.1.1: a server may add either no_context_takeover unasked.
+        params.server_no_context_takeover |= self.server_no_context_takeover;
+        params.client_no_context_takeover |= self.client_no_context_takeover;
+        Some(params)
+    }
+}
+
+impl Default for DeflateConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const fn clamp_bits(bits: u8) -> u8 {
+    if bits < 9 {
+        9
+    } else if bits > 15 {
+        15
+    } else {
+        bits
+    }
+}
+
+/// The longest extension value this crate writes (an answer or offer with every parameter).
+pub const MAX_EXTENSION_LEN: usize = 128;
 
 /// Why an offer was declined or an answer refused (the client fails the handshake).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -93,8 +93,9 @@ impl<'a> ClientRequest<'a> {
         Ok((self.key.accept_key(), offered))
     }
 
-    /// Writes the request ([§4.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.1)).
-    pub(crate) fn write(&self, out: &mut [u8]) -> Result<usize, Error> {
+    /// Writes the request ([§4.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.1)),
+    /// with `extensions` as the `Sec-WebSocket-Extensions` offer unless it is empty.
+    pub(crate) fn write(&self, out: &mut [u8], extensions: &[u8]) -> Result<usize, Error> {
         let key = self.key.encode();
         write_all(out, |w| {
             w.put(b"GET ")
@@ -116,6 +117,11 @@ impl<'a> ClientRequest<'a> {
             }
             if !self.subprotocols.is_empty() {
                 w.put(b"\r\n");
+            }
+            if !extensions.is_empty() {
+                w.put(b"Sec-WebSocket-Extensions: ")
+                    .put(extensions)
+                    .put(b"\r\n");
             }
             for (name, value) in self.headers {
                 w.put(name.as_bytes())
@@ -158,20 +164,42 @@ pub(crate) fn parse_response<'a>(
     max_headers: usize,
     accept: &AcceptKey,
     offered: &[u8],
+    extensions_offered: bool,
 ) -> Result<Response<'a>, HandshakeFailure> {
     let (line, headers) = head::response(head, max_headers)?;
-    let subprotocol = check_response(line.http11, Some(line.status), headers, accept, offered)?;
+    let subprotocol = check_response_with(
+        line.http11,
+        Some(line.status),
+        headers,
+        accept,
+        offered,
+        extensions_offered,
+    )?;
     Ok(Response { head, subprotocol })
 }
 
 /// The §4.1 checks on a tokenized response: the one rule set behind the engine's parser
 /// and `wsmachine::http`. Returns the selected subprotocol.
+#[cfg(feature = "http")]
 pub(crate) fn check_response<'h>(
     http11: bool,
     status: Option<u16>,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
     accept: &AcceptKey,
     offered: &[u8],
+) -> Result<Option<&'h str>, HandshakeFailure> {
+    check_response_with(http11, status, headers, accept, offered, false)
+}
+
+/// [`check_response`], with `Sec-WebSocket-Extensions` answers left to the caller when
+/// `extensions_offered` (the connection checks them against its permessage-deflate offer).
+pub(crate) fn check_response_with<'h>(
+    http11: bool,
+    status: Option<u16>,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    accept: &AcceptKey,
+    offered: &[u8],
+    extensions_offered: bool,
 ) -> Result<Option<&'h str>, HandshakeFailure> {
     // RFC 6455 §4.1 / RFC 9110 §15.2: 101 exists only from HTTP/1.1 on.
     if !http11 {
@@ -182,7 +210,7 @@ pub(crate) fn check_response<'h>(
         Some(status) => return Err(HandshakeFailure::Rejected { status }),
         None => return Err(HandshakeFailure::Malformed),
     }
-    let seen = SeenResponse::walk(headers)?;
+    let seen = SeenResponse::walk_with(headers, extensions_offered)?;
     if !seen.upgrade {
         return Err(HandshakeFailure::MissingUpgrade);
     }
@@ -208,8 +236,17 @@ pub(crate) struct SeenResponse<'h> {
 
 impl<'h> SeenResponse<'h> {
     /// Validates every header the handshake reads, stopping at the first bad one.
+    #[cfg(feature = "http")]
     pub(crate) fn walk(
         headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    ) -> Result<Self, HandshakeFailure> {
+        Self::walk_with(headers, false)
+    }
+
+    /// [`walk`](Self::walk); an extension answer is left to the caller when one was offered.
+    pub(crate) fn walk_with(
+        headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+        extensions_offered: bool,
     ) -> Result<Self, HandshakeFailure> {
         let mut seen = Self::default();
         for (name, value) in headers {
@@ -228,8 +265,8 @@ impl<'h> SeenResponse<'h> {
                 if seen.subprotocol.replace(value).is_some() {
                     return Err(HandshakeFailure::DuplicateHeader);
                 }
-            } else if is("sec-websocket-extensions") && !value.is_empty() {
-                // §9.1: we offer no extension, so any accepted one is unoffered.
+            } else if is("sec-websocket-extensions") && !value.is_empty() && !extensions_offered {
+                // §9.1: nothing was offered, so any accepted extension is unoffered.
                 return Err(HandshakeFailure::UnofferedExtension);
             }
         }

@@ -273,10 +273,12 @@ pub(crate) fn check_accept(accept: &Accept<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes the `101 Switching Protocols` response.
+/// Writes the `101 Switching Protocols` response, with `extensions` as the
+/// `Sec-WebSocket-Extensions` answer unless it is empty.
 pub(crate) fn write_accept(
     accept: &Accept<'_>,
     key: &AcceptKey,
+    extensions: &[u8],
     out: &mut [u8],
 ) -> Result<usize, Error> {
     check_accept(accept)?;
@@ -288,6 +290,11 @@ pub(crate) fn write_accept(
         if let Some(protocol) = accept.subprotocol {
             w.put(b"Sec-WebSocket-Protocol: ")
                 .put(protocol.as_bytes())
+                .put(b"\r\n");
+        }
+        if !extensions.is_empty() {
+            w.put(b"Sec-WebSocket-Extensions: ")
+                .put(extensions)
                 .put(b"\r\n");
         }
         put_headers(w, accept.headers);
