@@ -45,9 +45,7 @@ use std::time::Instant as StdInstant;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use wsmachine::{
-    Accept, Config, Connection, Event, FrameHeader, Instant, MaskKey, Masker, NoMask, Opcode, Role,
-};
+use wsmachine::{Accept, Config, Connection, Event, Instant, NoMask, Opcode, Role};
 
 const NOW: Instant = Instant::from_millis(0);
 const REPS: usize = 5;
@@ -64,53 +62,9 @@ const ENGINES: [&str; 6] = [
 
 // ---- workloads (benches/throughput.rs's data) ----
 
-fn lcg_keys(seed: u32) -> impl FnMut() -> MaskKey {
-    let mut state = seed;
-    move || {
-        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        MaskKey(state.to_be_bytes())
-    }
-}
-
-fn push_frame(wire: &mut Vec<u8>, opcode: Opcode, fin: bool, payload: &[u8], key: MaskKey) {
-    let header = FrameHeader {
-        fin,
-        rsv: 0,
-        opcode,
-        mask: Some(key),
-        payload_len: payload.len() as u64,
-    };
-    let mut head = [0u8; 14];
-    let n = header.encode(&mut head).unwrap();
-    wire.extend_from_slice(&head[..n]);
-    let start = wire.len();
-    wire.extend_from_slice(payload);
-    Masker::new(key).apply(&mut wire[start..]);
-}
-
-fn chinese_text(len: usize) -> Vec<u8> {
-    let sample = "我能吞下玻璃而不伤身体。天地玄黄，宇宙洪荒。日月盈昃，辰宿列张。\
-                  春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。";
-    let mut text = String::with_capacity(len);
-    'fill: loop {
-        for c in sample.chars() {
-            if text.len() + c.len_utf8() > len {
-                break 'fill;
-            }
-            text.push(c);
-        }
-    }
-    while text.len() < len {
-        text.push(' ');
-    }
-    text.into_bytes()
-}
-
-fn binary_payload(len: usize, seed: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i.wrapping_mul(31) ^ seed) as u8)
-        .collect()
-}
+#[path = "../../benches/common/workloads.rs"]
+mod workloads;
+use workloads::{binary_payload, browser_request, chinese_text, lcg_keys, push_frame};
 
 /// A decode workload: masked client frames and what decoding them must deliver.
 struct Wire {
@@ -172,29 +126,6 @@ fn w5_fragments(i: usize) -> Vec<(Opcode, bool, Vec<u8>)> {
             (opcode, j + 1 == frames, part.to_vec())
         })
         .collect()
-}
-
-/// A Chrome upgrade request, padded with a cookie to the issue's 558 bytes.
-fn browser_request() -> Vec<u8> {
-    let head = "GET /chat?room=lobby HTTP/1.1\r\n\
-        Host: chat.example.com\r\n\
-        Connection: Upgrade\r\n\
-        Pragma: no-cache\r\n\
-        Cache-Control: no-cache\r\n\
-        User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
-        Chrome/131.0.0.0 Safari/537.36\r\n\
-        Upgrade: websocket\r\n\
-        Origin: https://chat.example.com\r\n\
-        Sec-WebSocket-Version: 13\r\n\
-        Accept-Encoding: gzip, deflate, br, zstd\r\n\
-        Accept-Language: en-US,en;q=0.9\r\n\
-        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-        Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
-    let cookie = "Cookie: session=";
-    let pad = 558 - head.len() - cookie.len() - 4;
-    let request = format!("{head}{cookie}{}\r\n\r\n", "7".repeat(pad));
-    assert_eq!(request.len(), 558);
-    request.into_bytes()
 }
 
 const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
