@@ -13,7 +13,7 @@ use std::string::String;
 use std::vec::Vec;
 use std::{fmt, io};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 pub use entropy::{Random, fill_os};
 
@@ -180,7 +180,7 @@ impl From<Error> for io::Error {
 /// |---|---|
 /// | engine config | [`Config::new`] with keepalive every 30 s (pong timeout 20 s) |
 /// | max message size | 64 MiB (the engine's `max_message_len`; larger ones close with 1009) |
-/// | read buffer | 512 bytes, growing to 64 KiB while data flows, back to 512 bytes when idle |
+/// | read buffer | 512 bytes, growing to 64 KiB plus a frame header while data flows (a 64 KiB message arrives in one read), back to 512 bytes when idle |
 /// | write buffer limit | 128 KiB: sends wait while more than this is unwritten |
 /// | random source | [`fill_os`]: OS entropy (`getrandom`) |
 #[derive(Clone, Copy, Debug)]
@@ -204,7 +204,9 @@ impl Options {
         Self {
             config: Config::new().with_keepalive(Some(core::time::Duration::from_secs(30))),
             read_buffer_len: 512,
-            max_read_buffer_len: 64 * 1024,
+            // Perf: room for a 64 KiB payload and its header, so such a message is one
+            // read and one copy (not a 64 KiB read, a copy, a 14-byte read and a regrowth).
+            max_read_buffer_len: 64 * 1024 + crate::MAX_HEADER_LEN,
             write_buffer_limit: 128 * 1024,
             random: Random::OS,
         }
@@ -390,7 +392,11 @@ const KEEP_GROWN: core::time::Duration = core::time::Duration::from_secs(1);
 pub(crate) struct Core {
     pub(crate) conn: Engine,
     // INVARIANT: `start <= end <= rbuf.len()`; `rbuf[start..end]` is received, unconsumed.
-    rbuf: Vec<u8>,
+    // A `BytesMut` so a large message read whole is handed out without a copy.
+    rbuf: BytesMut,
+    /// A large message took the front of the read buffer with it: the next
+    /// [`space`](Self::space) brings the buffer back to this length.
+    regrow_to: usize,
     start: usize,
     end: usize,
     // INVARIANT: `wpos <= wbuf.len()`; `wbuf[wpos..]` is still to be written.
@@ -419,7 +425,8 @@ impl Core {
             .max(options.config.max_head_len() + 1);
         Self {
             conn,
-            rbuf: Vec::new(),
+            rbuf: BytesMut::new(),
+            regrow_to: 0,
             start: 0,
             end: 0,
             wbuf: Vec::new(),
@@ -443,7 +450,14 @@ impl Core {
         if self.start == self.end {
             (self.start, self.end) = (0, 0);
         }
-        if self.rbuf.is_empty() {
+        if self.regrow_to > self.rbuf.len() {
+            // Only the unconsumed bytes move to the new buffer.
+            self.rbuf.copy_within(self.start..self.end, 0);
+            (self.start, self.end) = (0, self.end - self.start);
+            self.rbuf.truncate(self.end);
+            self.rbuf.resize(self.regrow_to, 0);
+            self.regrow_to = 0;
+        } else if self.rbuf.is_empty() {
             self.rbuf.resize(self.read_buffer_len, 0);
         } else if self.read_filled && self.rbuf.len() < self.max_read_buffer_len {
             // The last read filled the buffer: more is flowing, read much bigger pieces (x8:
@@ -464,7 +478,7 @@ impl Core {
     pub(crate) fn filled(&mut self, n: usize, now: Instant) {
         self.end = (self.end + n).min(self.rbuf.len());
         self.read_filled = n > 0 && self.end == self.rbuf.len();
-        if self.rbuf.len() > self.read_buffer_len {
+        if self.rbuf.len().max(self.regrow_to) > self.read_buffer_len {
             self.keep_grown_until = now.saturating_add(KEEP_GROWN);
         }
     }
@@ -478,10 +492,11 @@ impl Core {
         let assembling = matches!(self.partial, Partial::Text(_) | Partial::Binary(_));
         if self.start == self.end
             && !assembling
-            && self.rbuf.len() > self.read_buffer_len
+            && self.rbuf.len().max(self.regrow_to) > self.read_buffer_len
             && now() >= self.keep_grown_until
         {
-            self.rbuf = Vec::new();
+            self.rbuf = BytesMut::new();
+            self.regrow_to = 0;
             (self.start, self.end) = (0, 0);
         }
     }
@@ -511,6 +526,8 @@ impl Core {
         decide: &mut dyn Decide,
     ) -> Result<Option<Item>, Error> {
         loop {
+            // Where chunks borrowing the read buffer start, to find them in it.
+            let (base, rbuf_len) = (self.rbuf.as_ptr() as usize, self.rbuf.len());
             let buf = self.rbuf.get_mut(self.start..self.end).unwrap_or_default();
             let received = self.conn.receive(now, buf)?;
             self.start += received.consumed;
@@ -577,12 +594,20 @@ impl Core {
                     }
                 },
                 Event::Binary(chunk) => match mode {
-                    // A whole message in one chunk: one allocation of its exact size.
+                    // A whole message in one chunk: one allocation of its exact size, or for a
+                    // large one the read buffer's own bytes (unmasked in place), no copy.
                     Mode::Whole if chunk.is_first && chunk.is_last => {
                         self.partial = Partial::None;
-                        Some(Item::Message(Message::Binary(Bytes::copy_from_slice(
-                            chunk.data,
-                        ))))
+                        let len = chunk.data.len();
+                        let at = (chunk.data.as_ptr() as usize).wrapping_sub(base);
+                        let in_rbuf = at.checked_add(len) == Some(self.start);
+                        if in_rbuf && len >= ZERO_COPY_LEN && len * 2 >= rbuf_len {
+                            Some(Item::Message(Message::Binary(self.take_read(at))))
+                        } else {
+                            Some(Item::Message(Message::Binary(Bytes::copy_from_slice(
+                                chunk.data,
+                            ))))
+                        }
                     }
                     Mode::Whole => {
                         let mut data = match core::mem::replace(&mut self.partial, Partial::None) {
@@ -630,6 +655,16 @@ impl Core {
                 return Ok(Some(item));
             }
         }
+    }
+
+    /// Hands out `rbuf[at..start]` (consumed bytes) without copying; the unconsumed bytes
+    /// stay, and the next [`space`](Self::space) regrows the buffer around them.
+    fn take_read(&mut self, at: usize) -> Bytes {
+        let rest = self.rbuf.split_off(self.start);
+        let mut taken = core::mem::replace(&mut self.rbuf, rest);
+        self.regrow_to = self.regrow_to.max(taken.len() + self.rbuf.len());
+        (self.start, self.end) = (0, self.end - self.start);
+        taken.split_off(at.min(taken.len())).freeze()
     }
 
     /// Reports transport EOF: `Ok(())` after a clean closing handshake, else the outcome.
@@ -860,6 +895,9 @@ impl MaskSource for Random {
     }
 }
 
+/// Binary messages from this size, read whole, are handed out as the read buffer's bytes:
+/// regrowing the buffer (a fresh allocation) then costs less than the copy.
+const ZERO_COPY_LEN: usize = 16 * 1024;
 /// Room for any engine-originated transmit (`Connection::max_transmit_len`).
 const DRAIN_LEN: usize = 256;
 /// First guess for a command's output (handshake request or response, control frame).
