@@ -9,6 +9,8 @@
 mod entropy;
 
 use std::boxed::Box;
+use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::string::String;
 use std::vec::Vec;
 use std::{fmt, io};
@@ -399,9 +401,13 @@ pub(crate) struct Core {
     regrow_to: usize,
     start: usize,
     end: usize,
-    // INVARIANT: `wpos <= wbuf.len()`; `wbuf[wpos..]` is still to be written.
+    // INVARIANT: `wpos <= wbuf.len()`; `wbuf[wpos..]` is still to be written, after every
+    // byte of `sealed` (earlier output: large payloads queued without a copy, and the
+    // buffered bytes before them); `sealed_len` is their total and no entry is empty.
     wbuf: Vec<u8>,
     wpos: usize,
+    sealed: VecDeque<Bytes>,
+    sealed_len: usize,
     partial: Partial,
     /// The engine asked for the transport to be closed once `wbuf` is written.
     pub(crate) shutdown: bool,
@@ -431,6 +437,8 @@ impl Core {
             end: 0,
             wbuf: Vec::new(),
             wpos: 0,
+            sealed: VecDeque::new(),
+            sealed_len: 0,
             partial: Partial::None,
             shutdown: false,
             read_filled: false,
@@ -699,6 +707,11 @@ impl Core {
     pub(crate) fn send(&mut self, now: Instant, message: &Message) -> Result<(), Error> {
         let result = match message {
             Message::Text(text) => self.send_data(MessageKind::Text, text.as_bytes()),
+            Message::Binary(data)
+                if data.len() >= ZERO_COPY_LEN && matches!(self.conn, Engine::Server(_)) =>
+            {
+                self.send_shared(data)
+            }
             Message::Binary(data) => self.send_data(MessageKind::Binary, data),
             Message::Ping(data) => {
                 push_command(&mut self.wbuf, |out| self.conn.send_ping(data, out))
@@ -759,6 +772,43 @@ impl Core {
         Ok(())
     }
 
+    /// A large unmasked (server) payload: the header is buffered, the payload queued as it
+    /// is and written from the caller's `Bytes` (a vectored write), not copied.
+    fn send_shared(&mut self, payload: &Bytes) -> Result<(), Error> {
+        let mut header = [0u8; crate::MAX_HEADER_LEN];
+        let len =
+            self.conn
+                .begin_frame(MessageKind::Binary, payload.len() as u64, true, &mut header)?;
+        // Servers never mask, so `frame_payload` only counts the bytes it is shown: show it
+        // scratch bytes of the same length (the payload itself is shared, not mutable).
+        let mut scratch = [0u8; 4096];
+        let mut owed = payload.len();
+        while owed > 0 {
+            let piece = owed.min(scratch.len());
+            self.conn
+                .frame_payload(scratch.get_mut(..piece).unwrap_or_default())?;
+            owed -= piece;
+        }
+        self.wbuf
+            .extend_from_slice(header.get(..len).unwrap_or_default());
+        self.seal();
+        self.sealed_len += payload.len();
+        self.sealed.push_back(payload.clone());
+        Ok(())
+    }
+
+    /// Moves the buffered unwritten bytes to the end of `sealed`.
+    fn seal(&mut self) {
+        if self.wpos < self.wbuf.len() {
+            let buffered = Bytes::from(core::mem::take(&mut self.wbuf)).slice(self.wpos..);
+            self.sealed_len += buffered.len();
+            self.sealed.push_back(buffered);
+        } else {
+            self.wbuf.clear();
+        }
+        self.wpos = 0;
+    }
+
     /// The drain rule: the engine's own output (pongs, pings, Close echo, HTTP errors) goes
     /// to the write buffer after every input and command.
     fn drain(&mut self) {
@@ -774,13 +824,51 @@ impl Core {
         }
     }
 
-    /// The bytes still to be written.
+    /// The next bytes to be written (empty when everything is written).
     pub(crate) fn unwritten(&self) -> &[u8] {
-        self.wbuf.get(self.wpos..).unwrap_or_default()
+        match self.sealed.front() {
+            Some(first) => first,
+            None => self.wbuf.get(self.wpos..).unwrap_or_default(),
+        }
     }
 
-    /// Records that `n` bytes of [`unwritten`](Self::unwritten) went out.
+    /// Whether more than [`unwritten`](Self::unwritten) is waiting: write with
+    /// [`unwritten_vectored`](Self::unwritten_vectored) then.
+    pub(crate) fn is_vectored(&self) -> bool {
+        !self.sealed.is_empty()
+    }
+
+    /// Every waiting piece, in order, for a vectored write (up to `slices.len()` pieces);
+    /// returns how many were filled in.
+    pub(crate) fn unwritten_vectored<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        let tail = self.wbuf.get(self.wpos..).unwrap_or_default();
+        let pieces = self.sealed.iter().map(|b| &b[..]).chain([tail]);
+        let mut count = 0;
+        for (slot, piece) in slices.iter_mut().zip(pieces.filter(|p| !p.is_empty())) {
+            *slot = IoSlice::new(piece);
+            count += 1;
+        }
+        count
+    }
+
+    /// Unwritten bytes in total (for backpressure).
+    fn unwritten_len(&self) -> usize {
+        self.sealed_len + (self.wbuf.len() - self.wpos)
+    }
+
+    /// Records that `n` bytes went out, from the front of what is waiting.
     pub(crate) fn written(&mut self, n: usize) {
+        let mut n = n;
+        while let Some(first) = self.sealed.front_mut() {
+            if n < first.len() {
+                bytes::Buf::advance(first, n);
+                self.sealed_len -= n;
+                return;
+            }
+            n -= first.len();
+            self.sealed_len -= first.len();
+            self.sealed.pop_front();
+        }
         self.wpos = (self.wpos + n).min(self.wbuf.len());
         if self.wpos == self.wbuf.len() {
             self.wpos = 0;
@@ -795,7 +883,7 @@ impl Core {
 
     /// Whether a send must wait for the transport first (backpressure).
     pub(crate) fn write_full(&self) -> bool {
-        self.unwritten().len() >= self.write_buffer_limit
+        self.unwritten_len() >= self.write_buffer_limit
     }
 }
 

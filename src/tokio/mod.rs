@@ -504,7 +504,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     fn poll_write_out(&mut self, cx: &mut Context<'_>, side: Side) -> Poll<io::Result<()>> {
         let mut progressed = false;
         while !self.core.unwritten().is_empty() {
-            match Pin::new(&mut self.stream).poll_write(cx, self.core.unwritten()) {
+            let polled = if self.core.is_vectored() {
+                let mut slices = [io::IoSlice::new(&[]); 4];
+                let count = self.core.unwritten_vectored(&mut slices);
+                let slices = slices.get(..count).unwrap_or_default();
+                Pin::new(&mut self.stream).poll_write_vectored(cx, slices)
+            } else {
+                Pin::new(&mut self.stream).poll_write(cx, self.core.unwritten())
+            };
+            match polled {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
                     self.core.written(n);
