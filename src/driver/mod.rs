@@ -293,6 +293,8 @@ macro_rules! delegate {
     };
 }
 
+// Some delegates serve only one driver.
+#[cfg_attr(not(all(feature = "tokio", feature = "blocking")), allow(dead_code))]
 impl Engine {
     delegate! {
         fn is_open(&self) -> bool;
@@ -396,6 +398,9 @@ pub(crate) struct Core {
     // INVARIANT: `start <= end <= rbuf.len()`; `rbuf[start..end]` is received, unconsumed.
     // A `BytesMut` so a large message read whole is handed out without a copy.
     rbuf: BytesMut,
+    /// The read buffer's size: `rbuf.len()` for readers of initialised memory
+    /// ([`space`](Self::space)); its reserved capacity for [`read_buf`](Self::read_buf).
+    rlen: usize,
     /// A large message took the front of the read buffer with it: the next
     /// [`space`](Self::space) brings the buffer back to this length.
     regrow_to: usize,
@@ -418,6 +423,7 @@ pub(crate) struct Core {
     /// A grown read buffer is kept until then (engine time): traffic that pauses for a
     /// round trip between large messages does not shrink and regrow it every message.
     keep_grown_until: Instant,
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))] // backpressure is tokio's
     pub(crate) write_buffer_limit: usize,
     /// The subprotocol the handshake agreed on.
     pub(crate) protocol: Option<Box<str>>,
@@ -432,6 +438,7 @@ impl Core {
         Self {
             conn,
             rbuf: BytesMut::new(),
+            rlen: 0,
             regrow_to: 0,
             start: 0,
             end: 0,
@@ -454,41 +461,84 @@ impl Core {
     ///
     /// Empty only when the buffer is at its maximum and full of unconsumed bytes, which the
     /// engine never allows (it consumes every frame byte and caps the HTTP head).
+    #[cfg(feature = "blocking")]
     pub(crate) fn space(&mut self) -> &mut [u8] {
-        if self.start == self.end {
-            (self.start, self.end) = (0, 0);
-        }
-        if self.regrow_to > self.rbuf.len() {
-            // Only the unconsumed bytes move to the new buffer.
-            self.rbuf.copy_within(self.start..self.end, 0);
-            (self.start, self.end) = (0, self.end - self.start);
+        let len = self.prepare_read();
+        if self.rbuf.len() != len {
+            // Only the received bytes are kept (and moved, if the buffer is reallocated).
             self.rbuf.truncate(self.end);
-            self.rbuf.resize(self.regrow_to, 0);
-            self.regrow_to = 0;
-        } else if self.rbuf.is_empty() {
-            self.rbuf.resize(self.read_buffer_len, 0);
-        } else if self.read_filled && self.rbuf.len() < self.max_read_buffer_len {
-            // The last read filled the buffer: more is flowing, read much bigger pieces (x8:
-            // a 64 KiB message in 3 reads from 512 bytes, not 8). (Not
-            // "the buffer is full": the engine consumes frame bytes as they come, so a
-            // large message would otherwise be read 512 bytes at a time.)
-            let len = (self.rbuf.len() * 8).min(self.max_read_buffer_len);
             self.rbuf.resize(len, 0);
-        } else if self.end == self.rbuf.len() && self.start > 0 {
-            self.rbuf.copy_within(self.start..self.end, 0);
-            (self.start, self.end) = (0, self.end - self.start);
         }
-        self.read_filled = false;
         self.rbuf.get_mut(self.end..).unwrap_or_default()
     }
 
     /// Records `n` bytes read into [`space`](Self::space) at `now`.
+    #[cfg(feature = "blocking")]
     pub(crate) fn filled(&mut self, n: usize, now: Instant) {
         self.end = (self.end + n).min(self.rbuf.len());
-        self.read_filled = n > 0 && self.end == self.rbuf.len();
-        if self.rbuf.len().max(self.regrow_to) > self.read_buffer_len {
+        self.after_read(n, now);
+    }
+
+    /// The read buffer for readers that fill spare capacity (tokio's `poll_read_buf`), with
+    /// room reserved after the received bytes: no zeroing of memory about to be read into.
+    ///
+    /// `None` when the buffer is at its maximum and full of unconsumed bytes (as for an
+    /// empty [`space`](Self::space)).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn read_buf(&mut self) -> Option<&mut BytesMut> {
+        let len = self.prepare_read();
+        if self.end >= len {
+            return None;
+        }
+        self.rbuf.truncate(self.end);
+        self.rbuf.reserve(len - self.end);
+        Some(&mut self.rbuf)
+    }
+
+    /// Records what a reader appended to [`read_buf`](Self::read_buf) at `now`.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn appended(&mut self, now: Instant) {
+        let n = self.rbuf.len().saturating_sub(self.end);
+        self.end = self.rbuf.len();
+        self.after_read(n, now);
+    }
+
+    fn after_read(&mut self, n: usize, now: Instant) {
+        self.read_filled = n > 0 && self.end >= self.rlen;
+        if self.rlen.max(self.regrow_to) > self.read_buffer_len {
             self.keep_grown_until = now.saturating_add(KEEP_GROWN);
         }
+    }
+
+    /// Moves the unconsumed bytes to the front.
+    fn compact(&mut self) {
+        self.rbuf.copy_within(self.start..self.end, 0);
+        (self.start, self.end) = (0, self.end - self.start);
+    }
+
+    /// Decides the read buffer's size for the next read: `end < rlen` afterwards.
+    fn prepare_read(&mut self) -> usize {
+        if self.start == self.end {
+            (self.start, self.end) = (0, 0);
+        }
+        if self.regrow_to > self.rlen {
+            // A large message took the buffer's front: back to the grown size.
+            self.compact();
+            self.rlen = self.regrow_to;
+            self.regrow_to = 0;
+        } else if self.rlen == 0 {
+            self.rlen = self.read_buffer_len;
+        } else if self.read_filled && self.rlen < self.max_read_buffer_len {
+            // The last read filled the buffer: more is flowing, read much bigger pieces (x8:
+            // a 64 KiB message in 3 reads from 512 bytes, not 8). (Not
+            // "the buffer is full": the engine consumes frame bytes as they come, so a
+            // large message would otherwise be read 512 bytes at a time.)
+            self.rlen = (self.rlen * 8).min(self.max_read_buffer_len);
+        } else if self.end >= self.rlen && self.start > 0 {
+            self.compact();
+        }
+        self.read_filled = false;
+        self.rlen
     }
 
     /// The transport has nothing to read now: give a grown read buffer back while nothing
@@ -500,11 +550,11 @@ impl Core {
         let assembling = matches!(self.partial, Partial::Text(_) | Partial::Binary(_));
         if self.start == self.end
             && !assembling
-            && self.rbuf.len().max(self.regrow_to) > self.read_buffer_len
+            && self.rlen.max(self.regrow_to) > self.read_buffer_len
             && now() >= self.keep_grown_until
         {
             self.rbuf = BytesMut::new();
-            self.regrow_to = 0;
+            (self.rlen, self.regrow_to) = (0, 0);
             (self.start, self.end) = (0, 0);
         }
     }
@@ -535,7 +585,7 @@ impl Core {
     ) -> Result<Option<Item>, Error> {
         loop {
             // Where chunks borrowing the read buffer start, to find them in it.
-            let (base, rbuf_len) = (self.rbuf.as_ptr() as usize, self.rbuf.len());
+            let (base, rbuf_len) = (self.rbuf.as_ptr() as usize, self.rlen);
             let buf = self.rbuf.get_mut(self.start..self.end).unwrap_or_default();
             let received = self.conn.receive(now, buf)?;
             self.start += received.consumed;
@@ -670,7 +720,8 @@ impl Core {
     fn take_read(&mut self, at: usize) -> Bytes {
         let rest = self.rbuf.split_off(self.start);
         let mut taken = core::mem::replace(&mut self.rbuf, rest);
-        self.regrow_to = self.regrow_to.max(taken.len() + self.rbuf.len());
+        self.regrow_to = self.regrow_to.max(self.rlen);
+        self.rlen = self.rbuf.len();
         (self.start, self.end) = (0, self.end - self.start);
         taken.split_off(at.min(taken.len())).freeze()
     }
@@ -852,6 +903,7 @@ impl Core {
     }
 
     /// Unwritten bytes in total (for backpressure).
+    #[cfg(feature = "tokio")]
     fn unwritten_len(&self) -> usize {
         self.sealed_len + (self.wbuf.len() - self.wpos)
     }
@@ -882,6 +934,7 @@ impl Core {
     }
 
     /// Whether a send must wait for the transport first (backpressure).
+    #[cfg(feature = "tokio")]
     pub(crate) fn write_full(&self) -> bool {
         self.unwritten_len() >= self.write_buffer_limit
     }

@@ -42,7 +42,7 @@ use core::task::{Context, Poll, Waker, ready};
 use std::boxed::Box;
 use std::io;
 
-use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::io::{AsyncRead, AsyncWrite};
 use ::tokio::net::TcpStream;
 use ::tokio::time::Sleep;
 
@@ -411,16 +411,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 // EOF already reported to the engine; only the close timer can end this now.
                 return Poll::Pending;
             }
-            let space = self.core.space();
-            if space.is_empty() {
+            let Some(buf) = self.core.read_buf() else {
                 return self.finish(Err(Error::Io(io::Error::other(
                     "receive buffer full of unconsumed bytes",
                 ))));
-            }
-            let mut read = ReadBuf::new(space);
-            match Pin::new(&mut self.stream).poll_read(cx, &mut read) {
-                Poll::Ready(Ok(())) => {
-                    let n = read.filled().len();
+            };
+            match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, buf) {
+                Poll::Ready(Ok(n)) => {
                     if n == 0 {
                         self.eof = true;
                         let now = self.now();
@@ -430,7 +427,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                         continue;
                     }
                     self.read_at = self.now();
-                    self.core.filled(n, self.read_at);
+                    self.core.appended(self.read_at);
                 }
                 // After the closing handshake a reset is just how this peer closes TCP.
                 Poll::Ready(Err(_)) if self.core.conn.is_closed() => {
