@@ -977,7 +977,17 @@ fn push_command(
     command: impl FnMut(&mut [u8]) -> Result<usize, crate::Error>,
 ) -> Result<(), Error> {
     let mut command = command;
-    let mut room = COMMAND_LEN;
+    // Most commands fit on the stack: the write buffer then grows by what they wrote, not
+    // by a guess (an idle connection keeps no 512-byte buffer from its handshake).
+    let mut small = [0u8; COMMAND_LEN];
+    let mut room = match command(&mut small) {
+        Ok(len) => {
+            wbuf.extend_from_slice(small.get(..len).unwrap_or_default());
+            return Ok(());
+        }
+        Err(crate::Error::BufferTooSmall { required }) => required,
+        Err(e) => return Err(Error::Engine(e)),
+    };
     loop {
         let at = wbuf.len();
         wbuf.resize(at + room, 0);
