@@ -203,7 +203,9 @@ fn time_iters(iters: u64, mut f: impl FnMut()) -> Duration {
 
 #[path = "common/workloads.rs"]
 mod workloads;
-use workloads::{binary_payload, browser_request, chinese_text, lcg_keys, push_frame};
+use workloads::{
+    binary_payload, browser_request, chinese_text, kib_fragments, lcg_keys, push_frame,
+};
 
 fn decode_group(
     c: &mut Criterion,
@@ -331,22 +333,7 @@ fn w4(c: &mut Criterion) {
 }
 
 fn w5(c: &mut Criterion) {
-    let w = DecodeWorkload::new(64, |i| {
-        let payload = binary_payload(MIB, i);
-        let frames = payload.chunks(KIB).count();
-        payload
-            .chunks(KIB)
-            .enumerate()
-            .map(|(j, part)| {
-                let opcode = if j == 0 {
-                    Opcode::Binary
-                } else {
-                    Opcode::Continuation
-                };
-                (opcode, j + 1 == frames, part.to_vec())
-            })
-            .collect()
-    });
+    let w = DecodeWorkload::new(64, kib_fragments);
     decode_group(
         c,
         "W5 decode 64 x 1 MiB in 1 KiB fragments",

@@ -81,3 +81,21 @@ pub(crate) fn browser_request() -> Vec<u8> {
     assert_eq!(request.len(), 558);
     request.into_bytes()
 }
+
+/// W5's message `i`: 1 MiB of binary split into 1 KiB frames (Binary, then Continuations).
+pub(crate) fn kib_fragments(i: usize) -> Vec<(Opcode, bool, Vec<u8>)> {
+    const KIB: usize = 1024;
+    let payload = binary_payload(KIB * KIB, i);
+    let frames = payload.chunks(KIB).count();
+    payload
+        .chunks(KIB)
+        .enumerate()
+        .map(|(j, part)| {
+            let opcode = match j {
+                0 => Opcode::Binary,
+                _ => Opcode::Continuation,
+            };
+            (opcode, j + 1 == frames, part.to_vec())
+        })
+        .collect()
+}

@@ -64,7 +64,9 @@ const ENGINES: [&str; 6] = [
 
 #[path = "../../benches/common/workloads.rs"]
 mod workloads;
-use workloads::{binary_payload, browser_request, chinese_text, lcg_keys, push_frame};
+use workloads::{
+    binary_payload, browser_request, chinese_text, kib_fragments, lcg_keys, push_frame,
+};
 
 /// A decode workload: masked client frames and what decoding them must deliver.
 struct Wire {
@@ -109,23 +111,6 @@ fn w1_wire(n: usize) -> Wire {
     wire(n, true, |i| {
         vec![(Opcode::Text, true, format!("msg {i:012}").into_bytes())]
     })
-}
-
-fn w5_fragments(i: usize) -> Vec<(Opcode, bool, Vec<u8>)> {
-    let payload = binary_payload(MIB, i);
-    let frames = payload.chunks(KIB).count();
-    payload
-        .chunks(KIB)
-        .enumerate()
-        .map(|(j, part)| {
-            let opcode = if j == 0 {
-                Opcode::Binary
-            } else {
-                Opcode::Continuation
-            };
-            (opcode, j + 1 == frames, part.to_vec())
-        })
-        .collect()
 }
 
 const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
@@ -739,7 +724,7 @@ fn main() {
         let t = chinese_text(MIB);
         wire(BIG, true, move |_| vec![(Opcode::Text, true, t.clone())])
     };
-    let w5 = wire(BIG, false, w5_fragments);
+    let w5 = wire(BIG, false, kib_fragments);
     let w8 = w1_wire(CONNS);
     let w6a = Out {
         text: (0..64).map(|i| format!("reply {:010}", i * 7919)).collect(),
