@@ -89,6 +89,13 @@ pub fn high_water() -> usize {
     stack_top() - addr
 }
 
+/// Prints `size_of` a connection for scripts/firmware (issue 14 budgets it at 448 B).
+#[allow(dead_code)] // Only the binaries that hold a wsmachine connection print it.
+pub fn print_size(what: &str, size: usize) {
+    let mut buf = [0u8; 10];
+    print(&[what.as_bytes(), b" ", decimal(size, &mut buf), b" B\n"]);
+}
+
 pub fn fail(what: &str) -> ! {
     print(&[b"FAIL: ", what.as_bytes(), b"\n"]);
     debug::exit(debug::EXIT_FAILURE);

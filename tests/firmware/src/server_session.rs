@@ -14,6 +14,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[inline(never)]
 pub fn session() {
     let mut conn = Connection::server(Config::new(), Instant::from_millis(0));
+    crate::common::print_size("connection", core::mem::size_of_val(&conn));
     let mut input = [0u8; 600];
     let n = REQUEST.len();
     check(n <= input.len(), "request fits");
