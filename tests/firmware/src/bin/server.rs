@@ -7,6 +7,8 @@
 #[path = "../common.rs"]
 mod common;
 common::panic_handler_for!(link_time);
+#[path = "../request.rs"]
+mod request;
 #[path = "../server_frames.rs"]
 mod server_frames;
 #[path = "../server_session.rs"]
