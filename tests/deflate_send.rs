@@ -562,3 +562,78 @@ fn a_deflater_s_memory_is_bounded_and_a_chat_message_allocates_nothing_more() {
     });
     assert_eq!(steady.count_total, 0, "{steady:?}");
 }
+
+// ---- drivers ----
+
+/// The blocking driver (the tokio one shares its send path, `driver::Core`) compresses what
+/// it sends once deflate is negotiated; a sans-IO client reads the frames off the socket.
+#[cfg(feature = "blocking")]
+#[test]
+fn the_blocking_driver_sends_compressed_messages() {
+    use std::io::{Read, Write};
+    use wsmachine::blocking::{Message, Options, WebSocket};
+    use wsmachine::{ClientRequest, Event, Instant, Key};
+
+    let messages: Vec<Message> = vec![
+        Message::text(String::from_utf8(json(3000)).unwrap()),
+        Message::binary(json(200_000)),
+        Message::text(""),
+        Message::binary(noise(300, 5)),
+        Message::text(String::from_utf8(json(120)).unwrap()),
+    ];
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let to_send = messages.clone();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let config = Config::new().with_deflate(Some(DeflateConfig::new()));
+        let options = Options::new().with_config(config);
+        let mut ws = WebSocket::accept_with(stream, options, |_| Ok(Accept::new())).unwrap();
+        for m in to_send {
+            ws.send(m).unwrap();
+        }
+    });
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let config = Config::new().with_deflate(Some(DeflateConfig::new()));
+    let mut conn = Connection::client(config, common::test_mask as TestMask, Instant::ZERO);
+    let mut out = [0u8; 1024];
+    let request = ClientRequest::new("localhost", "/", Key(*b"the sample nonce"));
+    let n = conn.connect(Instant::ZERO, &request, &mut out).unwrap();
+    stream.write_all(&out[..n]).unwrap();
+    let mut wire = Vec::new();
+    let mut buf = [0u8; 4096];
+    let rest = loop {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "EOF before the 101");
+        wire.extend_from_slice(&buf[..n]);
+        let received = conn.receive(Instant::ZERO, &mut wire).unwrap();
+        let (consumed, open) = (
+            received.consumed,
+            matches!(received.event, Some(Event::Established(_))),
+        );
+        if open {
+            break wire[consumed..].to_vec();
+        }
+    };
+    let params = conn.deflate_params().unwrap();
+    let mut wire = rest;
+    stream.read_to_end(&mut wire).unwrap();
+    server.join().unwrap();
+    let f = frames(&wire);
+    let mut reference = Reference::new(
+        params.server_max_window_bits,
+        params.server_no_context_takeover,
+    );
+    let compressed: Vec<bool> = f.iter().map(|f| f.rsv1).collect();
+    assert_eq!(compressed, [true, true, false, false, true]);
+    for (frame, message) in f.iter().zip(&messages) {
+        let (opcode, payload) = match message {
+            Message::Text(t) => (1, t.as_bytes()),
+            Message::Binary(b) => (2, &b[..]),
+            _ => unreachable!(),
+        };
+        assert_eq!(frame.opcode, opcode);
+        assert_eq!(receive(&mut reference, frame), payload);
+    }
+    assert!(f[1].payload.len() < 200_000 / 4);
+}
