@@ -198,6 +198,8 @@ pub enum Misuse {
     InflaterRequired,
     /// The inflater's window is smaller than the peer's negotiated window bits need.
     InflaterTooSmall,
+    /// A compressed send (RSV1) on a connection that did not negotiate permessage-deflate.
+    DeflateNotNegotiated,
 }
 
 impl Error {
@@ -368,6 +370,7 @@ impl fmt::Display for Misuse {
             Self::DecisionPending => f.write_str("the upgrade request awaits accept or reject"),
             Self::InflaterRequired => f.write_str("deflate negotiated: receive with an inflater"),
             Self::InflaterTooSmall => f.write_str("inflater window below the negotiated bits"),
+            Self::DeflateNotNegotiated => f.write_str("compressed send without permessage-deflate"),
         }
     }
 }

@@ -123,7 +123,7 @@ impl<M: MaskSource> Connection<M> {
     }
 
     #[inline] // the per-message hot path (W6a): keeps the checks below in the caller
-    fn send_message(
+    pub(crate) fn send_message(
         &mut self,
         kind: MessageKind,
         payload: &[u8],
@@ -155,6 +155,78 @@ impl<M: MaskSource> Connection<M> {
             Opcode::Continuation => Err(Error::Usage(Misuse::MessageInProgress)),
             opcode => self.write_frame(opcode, true, payload, out),
         }
+    }
+
+    /// Sends a whole message whose payload `compressed` is already compressed per RFC 7692
+    /// §7.2.1 (deflate data, sync-flush trailer removed): one frame with RSV1 set.
+    ///
+    /// Any compressor will do (see [`deflate::Deflater`](crate::deflate) with the
+    /// `deflate-compress` feature); uncompressed sends stay available and always allowed.
+    ///
+    /// # Errors
+    /// As for [`send_text`](Self::send_text), and [`Misuse::DeflateNotNegotiated`] if the
+    /// handshake did not agree on permessage-deflate. Nothing changes on error.
+    #[cfg(feature = "deflate")]
+    pub fn send_compressed(
+        &mut self,
+        kind: MessageKind,
+        compressed: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        match self.compressed_opcode(kind)? {
+            Opcode::Continuation => Err(Error::Usage(Misuse::MessageInProgress)),
+            opcode => self.write_compressed_frame(opcode, true, compressed, out),
+        }
+    }
+
+    /// Sends one fragment of a compressed message (RFC 7692 §6.1: the compressed payload
+    /// may be split anywhere): RSV1 is set on the first frame only.
+    ///
+    /// # Errors
+    /// As for [`send_fragment`](Self::send_fragment) and
+    /// [`send_compressed`](Self::send_compressed).
+    #[cfg(feature = "deflate")]
+    pub fn send_compressed_fragment(
+        &mut self,
+        kind: MessageKind,
+        compressed: &[u8],
+        is_last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let opcode = self.compressed_opcode(kind)?;
+        let len = self.write_compressed_frame(opcode, is_last, compressed, out)?;
+        self.sender.message = (!is_last).then_some(kind);
+        Ok(len)
+    }
+
+    /// The data opcode for a compressed send, once deflate is known to be negotiated.
+    #[cfg(feature = "deflate")]
+    fn compressed_opcode(&self, kind: MessageKind) -> Result<Opcode, Error> {
+        let opcode = self.data_opcode(kind)?;
+        if self.deflate_params().is_none() {
+            return Err(Error::Usage(Misuse::DeflateNotNegotiated));
+        }
+        Ok(opcode)
+    }
+
+    /// A data frame with RSV1 ("Per-Message Compressed") on a message's first frame: the
+    /// ordinary encoding, then the bit set in the first header byte, so the uncompressed
+    /// path is untouched.
+    #[cfg(feature = "deflate")]
+    fn write_compressed_frame(
+        &mut self,
+        opcode: Opcode,
+        fin: bool,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let len = self.write_frame(opcode, fin, payload, out)?;
+        if opcode != Opcode::Continuation
+            && let Some(first) = out.first_mut()
+        {
+            *first |= 0x40; // RSV1, the bit after FIN
+        }
+        Ok(len)
     }
 
     /// Sends one fragment of a message: the first call picks `kind`, later ones continue

@@ -328,6 +328,28 @@ impl Engine {
             Self::Client(conn) => conn.receive(now, buf),
         }
     }
+
+    /// The compressor for this connection's sending direction, if deflate was negotiated.
+    #[cfg(feature = "deflate-compress")]
+    fn deflater(&self) -> Option<crate::deflate::Deflater> {
+        match self {
+            Self::Server(conn) => crate::deflate::Deflater::for_connection(conn),
+            Self::Client(conn) => crate::deflate::Deflater::for_connection(conn),
+        }
+    }
+
+    #[cfg(feature = "deflate-compress")]
+    fn send_compressed(
+        &mut self,
+        kind: MessageKind,
+        compressed: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, crate::Error> {
+        match self {
+            Self::Server(conn) => conn.send_compressed(kind, compressed, out),
+            Self::Client(conn) => conn.send_compressed(kind, compressed, out),
+        }
+    }
 }
 
 /// How `Core::next` hands out data: whole messages or pieces.
@@ -427,6 +449,10 @@ pub(crate) struct Core {
     pub(crate) write_buffer_limit: usize,
     /// The subprotocol the handshake agreed on.
     pub(crate) protocol: Option<Box<str>>,
+    /// permessage-deflate compressor, made at the first data send once negotiated (about
+    /// 320 KB of heap; connections that negotiated nothing or never send pay nothing).
+    #[cfg(feature = "deflate-compress")]
+    deflater: Option<crate::deflate::Deflater>,
 }
 
 impl Core {
@@ -454,6 +480,8 @@ impl Core {
             keep_grown_until: Instant::ZERO,
             write_buffer_limit: options.write_buffer_limit,
             protocol: None,
+            #[cfg(feature = "deflate-compress")]
+            deflater: None,
         }
     }
 
@@ -759,7 +787,9 @@ impl Core {
         let result = match message {
             Message::Text(text) => self.send_data(MessageKind::Text, text.as_bytes()),
             Message::Binary(data)
-                if data.len() >= ZERO_COPY_LEN && matches!(self.conn, Engine::Server(_)) =>
+                if data.len() >= ZERO_COPY_LEN
+                    && matches!(self.conn, Engine::Server(_))
+                    && !self.compresses() =>
             {
                 self.send_shared(data)
             }
@@ -810,6 +840,10 @@ impl Core {
     /// A data message as one frame: the header from the engine, the payload copied once
     /// (and masked in place by the engine for clients).
     fn send_data(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), Error> {
+        #[cfg(feature = "deflate-compress")]
+        if let Some(sent) = self.send_deflated(kind, payload) {
+            return sent;
+        }
         let mut header = [0u8; crate::MAX_HEADER_LEN];
         let len = self
             .conn
@@ -821,6 +855,15 @@ impl Core {
         let body = self.wbuf.get_mut(at..).unwrap_or_default();
         self.conn.frame_payload(body)?;
         Ok(())
+    }
+
+    /// Whether data messages may go out compressed (deflate negotiated, compressor built in).
+    fn compresses(&self) -> bool {
+        #[cfg(feature = "deflate-compress")]
+        if let Engine::Server(conn) = &self.conn {
+            return conn.deflate_params().is_some();
+        }
+        false
     }
 
     /// A large unmasked (server) payload: the header is buffered, the payload queued as it
@@ -858,6 +901,33 @@ impl Core {
             self.wbuf.clear();
         }
         self.wpos = 0;
+    }
+
+    /// Sends a data message compressed (RSV1) when deflate was negotiated and compression
+    /// shrinks it; `None`: send it uncompressed (always allowed), the compressor is in step.
+    #[cfg(feature = "deflate-compress")]
+    fn send_deflated(&mut self, kind: MessageKind, payload: &[u8]) -> Option<Result<(), Error>> {
+        if !self.conn.is_open() {
+            return None; // the plain path reports why not
+        }
+        if self.deflater.is_none() {
+            self.deflater = Some(self.conn.deflater()?);
+        }
+        let deflater = self.deflater.as_mut()?;
+        let compressed = deflater.compress(payload)?;
+        if compressed.len() >= payload.len() {
+            deflater.forget(); // the peer will not have this message in its window
+            return None;
+        }
+        let conn = &mut self.conn;
+        let result = push_command(&mut self.wbuf, |out| {
+            conn.send_compressed(kind, compressed, out)
+        });
+        if result.is_err() {
+            deflater.forget();
+        }
+        deflater.shrink_to(IDLE_WRITE_CAPACITY.max(payload.len()));
+        Some(result)
     }
 
     /// The drain rule: the engine's own output (pongs, pings, Close echo, HTTP errors) goes
