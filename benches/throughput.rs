@@ -18,9 +18,7 @@ use std::mem;
 use std::time::{Duration, Instant as StdInstant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use wsmachine::{
-    Accept, Config, Connection, Event, FrameHeader, Instant, MaskKey, Masker, NoMask, Opcode, Role,
-};
+use wsmachine::{Accept, Config, Connection, Event, Instant, MaskKey, NoMask, Opcode, Role};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -67,32 +65,6 @@ fn fold(bytes: &[u8], offset: u64) -> u64 {
     last[..tail.len()].copy_from_slice(tail);
     x ^= u64::from_le_bytes(last);
     x.rotate_left(8 * (offset % 8) as u32)
-}
-
-/// A deterministic key sequence (benchmarks only: real clients need a CSPRNG).
-fn lcg_keys(seed: u32) -> impl FnMut() -> MaskKey {
-    let mut state = seed;
-    move || {
-        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        MaskKey(state.to_be_bytes())
-    }
-}
-
-/// Appends one masked client frame.
-fn push_frame(wire: &mut Vec<u8>, opcode: Opcode, fin: bool, payload: &[u8], key: MaskKey) {
-    let header = FrameHeader {
-        fin,
-        rsv: 0,
-        opcode,
-        mask: Some(key),
-        payload_len: payload.len() as u64,
-    };
-    let mut head = [0u8; 14];
-    let n = header.encode(&mut head).unwrap();
-    wire.extend_from_slice(&head[..n]);
-    let start = wire.len();
-    wire.extend_from_slice(payload);
-    Masker::new(key).apply(&mut wire[start..]);
 }
 
 /// What a decode delivered: checksum ([`fold`]), payload bytes, whole messages.
@@ -227,31 +199,13 @@ fn time_iters(iters: u64, mut f: impl FnMut()) -> Duration {
     start.elapsed()
 }
 
-fn chinese_text(len: usize) -> Vec<u8> {
-    let sample = "我能吞下玻璃而不伤身体。天地玄黄，宇宙洪荒。日月盈昃，辰宿列张。\
-                  春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。";
-    let mut text = String::with_capacity(len);
-    'fill: loop {
-        for c in sample.chars() {
-            if text.len() + c.len_utf8() > len {
-                break 'fill;
-            }
-            text.push(c);
-        }
-    }
-    while text.len() < len {
-        text.push(' ');
-    }
-    text.into_bytes()
-}
-
-fn binary_payload(len: usize, seed: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i.wrapping_mul(31) ^ seed) as u8)
-        .collect()
-}
-
 // ---- workloads ----
+
+#[path = "common/workloads.rs"]
+mod workloads;
+use workloads::{
+    binary_payload, browser_request, chinese_text, kib_fragments, lcg_keys, push_frame,
+};
 
 fn decode_group(
     c: &mut Criterion,
@@ -379,22 +333,7 @@ fn w4(c: &mut Criterion) {
 }
 
 fn w5(c: &mut Criterion) {
-    let w = DecodeWorkload::new(64, |i| {
-        let payload = binary_payload(MIB, i);
-        let frames = payload.chunks(KIB).count();
-        payload
-            .chunks(KIB)
-            .enumerate()
-            .map(|(j, part)| {
-                let opcode = if j == 0 {
-                    Opcode::Binary
-                } else {
-                    Opcode::Continuation
-                };
-                (opcode, j + 1 == frames, part.to_vec())
-            })
-            .collect()
-    });
+    let w = DecodeWorkload::new(64, kib_fragments);
     decode_group(
         c,
         "W5 decode 64 x 1 MiB in 1 KiB fragments",
@@ -496,29 +435,6 @@ fn w6b(c: &mut Criterion) {
         b.iter_custom(|iters| time_iters(iters, || memcpy_limit(&src, black_box(&mut out))))
     });
     group.finish();
-}
-
-/// A Chrome upgrade request, padded with a cookie to the issue's 558 bytes.
-fn browser_request() -> Vec<u8> {
-    let head = "GET /chat?room=lobby HTTP/1.1\r\n\
-        Host: chat.example.com\r\n\
-        Connection: Upgrade\r\n\
-        Pragma: no-cache\r\n\
-        Cache-Control: no-cache\r\n\
-        User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
-        Chrome/131.0.0.0 Safari/537.36\r\n\
-        Upgrade: websocket\r\n\
-        Origin: https://chat.example.com\r\n\
-        Sec-WebSocket-Version: 13\r\n\
-        Accept-Encoding: gzip, deflate, br, zstd\r\n\
-        Accept-Language: en-US,en;q=0.9\r\n\
-        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-        Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
-    let cookie = "Cookie: session=";
-    let pad = 558 - head.len() - cookie.len() - 4;
-    let request = format!("{head}{cookie}{}\r\n\r\n", "7".repeat(pad));
-    assert_eq!(request.len(), 558);
-    request.into_bytes()
 }
 
 fn w7(c: &mut Criterion) {

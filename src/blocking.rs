@@ -333,7 +333,8 @@ impl<S: Read + Write> WebSocket<S> {
                 self.core.eof(now)
             }
             Ok(n) => {
-                self.core.filled(n);
+                let now = self.now();
+                self.core.filled(n, now);
                 Ok(())
             }
             // A read timeout: time to look at the deadlines, not the end of the stream.
@@ -343,8 +344,8 @@ impl<S: Read + Write> WebSocket<S> {
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                self.core.idle();
                 let now = self.now();
+                self.core.idle(|| now);
                 self.core.timeout(now)
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
@@ -361,7 +362,15 @@ impl<S: Read + Write> WebSocket<S> {
     /// Writes everything buffered; shuts the transport down when the engine says so.
     fn flush(&mut self) -> io::Result<()> {
         while !self.core.unwritten().is_empty() {
-            match self.stream.write(self.core.unwritten()) {
+            let result = if self.core.is_vectored() {
+                let mut slices = [io::IoSlice::new(&[]); 4];
+                let count = self.core.unwritten_vectored(&mut slices);
+                self.stream
+                    .write_vectored(slices.get(..count).unwrap_or_default())
+            } else {
+                self.stream.write(self.core.unwritten())
+            };
+            match result {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => self.core.written(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -193,11 +193,13 @@ pub enum Misuse {
     InvalidStatus,
     /// The server must `accept` or `reject` the request before receiving more.
     DecisionPending,
-    /// permessage-deflate was negotiated: receive with
-    /// [`receive_inflate`](crate::Connection::receive_inflate), which takes the inflater.
+    /// permessage-deflate was negotiated and a compressed message arrived: plain `receive`
+    /// cannot inflate it (an inflating receive that takes the inflater is to come).
     InflaterRequired,
     /// The inflater's window is smaller than the peer's negotiated window bits need.
     InflaterTooSmall,
+    /// A compressed send (RSV1) on a connection that did not negotiate permessage-deflate.
+    DeflateNotNegotiated,
 }
 
 impl Error {
@@ -368,6 +370,7 @@ impl fmt::Display for Misuse {
             Self::DecisionPending => f.write_str("the upgrade request awaits accept or reject"),
             Self::InflaterRequired => f.write_str("deflate negotiated: receive with an inflater"),
             Self::InflaterTooSmall => f.write_str("inflater window below the negotiated bits"),
+            Self::DeflateNotNegotiated => f.write_str("compressed send without permessage-deflate"),
         }
     }
 }

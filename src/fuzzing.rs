@@ -27,8 +27,8 @@ use std::vec::Vec;
 use arbitrary::{Arbitrary, Unstructured};
 
 use crate::{
-    Accept, ClientRequest, CloseCode, Config, Connection, Error, Event, FrameHeader, Instant, Key,
-    MaskKey, MaskSource, MessageKind, Role, State, Utf8Validator,
+    Accept, ClientRequest, CloseCode, Config, Connection, Error, Event, FrameHeader,
+    HandshakeFailure, Instant, Key, MaskKey, MaskSource, MessageKind, Role, State, Utf8Validator,
 };
 
 /// The client key every harness uses (RFC 6455 §1.3's sample nonce).
@@ -305,6 +305,61 @@ pub fn handshake_response(data: &[u8]) {
     }
 }
 
+/// A head as a tokenizer reads it, for differential checks of the engine's own tokenizer
+/// against httparse (`tests/head_oracle`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tokens {
+    /// A request's method and target, or a response's empty method and status.
+    pub line: (Vec<u8>, String),
+    /// `HTTP/1.1` rather than `HTTP/1.0`.
+    pub http11: bool,
+    /// Every header as (name, value without surrounding whitespace).
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// A tokenizer under test: role (`Server` reads requests), complete head, `max_headers`.
+pub type Tokenizer = fn(Role, &[u8], usize) -> Result<Tokens, HandshakeFailure>;
+
+/// The engine's tokenizer on a complete head.
+pub fn tokenize(role: Role, head: &[u8], max_headers: usize) -> Result<Tokens, HandshakeFailure> {
+    let (line, http11, headers) = match role {
+        Role::Server => {
+            let (line, headers) = crate::handshake::head::request(head, max_headers)?;
+            let tokens = (line.method.to_vec(), line.target.to_string());
+            (tokens, line.http11, headers)
+        }
+        Role::Client => {
+            let (line, headers) = crate::handshake::head::response(head, max_headers)?;
+            ((Vec::new(), line.status.to_string()), line.http11, headers)
+        }
+    };
+    let headers = headers.map(|(n, v)| (n.to_string(), v.to_vec())).collect();
+    Ok(Tokens {
+        line,
+        http11,
+        headers,
+    })
+}
+
+/// The tokenizer differential: the head as the scanner cuts it from `data`, read by the
+/// engine and by `oracle` with a header limit from the input and with the cap, must give
+/// the same tokens or the same failure.
+pub fn tokenizer_vs(role: Role, data: &[u8], oracle: Tokenizer) {
+    let Some(end) = crate::handshake::head::HeadScanner::new().find_end(data) else {
+        return;
+    };
+    let head = &data[..end];
+    let limit = data.first().map_or(0, |&b| usize::from(b % 8));
+    for max_headers in [limit, crate::MAX_HEADERS] {
+        let ours = tokenize(role, head, max_headers);
+        assert_eq!(
+            ours,
+            oracle(role, head, max_headers),
+            "{role:?} max_headers {max_headers}"
+        );
+    }
+}
+
 /// `utf8`: the incremental validator against `core::str::from_utf8` under the splits the
 /// input chooses (first byte as for [`split_input`]).
 pub fn utf8(data: &[u8]) {
@@ -440,7 +495,7 @@ fn run<M: MaskSource>(conn: &mut Connection<M>, stream: &[u8], sizes: &[usize]) 
                     assert!(consumed > 0, "an event without progress: {event:?}");
                     if let Event::Rejected(rejection) = &event {
                         // The refusal is the failure, delivered once with its body.
-                        let error = Error::Handshake(crate::HandshakeFailure::Rejected {
+                        let error = Error::Handshake(HandshakeFailure::Rejected {
                             status: rejection.status(),
                         });
                         assert!(rejection.body().len() <= consumed);

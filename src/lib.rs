@@ -18,6 +18,9 @@
 
 #[cfg(any(test, feature = "std"))]
 extern crate std;
+// The compressor's state and output live on the heap (`deflate-compress`).
+#[cfg(feature = "deflate-compress")]
+extern crate alloc;
 
 mod fmt;
 

@@ -276,12 +276,17 @@ fn incomplete_tail_len(bytes: &[u8]) -> usize {
 
 /// Validates a whole piece: the one place the validator is chosen.
 ///
-/// With the `simdutf8` feature, pieces of [`SIMD_MIN_LEN`] bytes or more go to
-/// `simdutf8::compat` (AVX2/SSE4.2/NEON/SIMD128: picked at run time with `std`, from the
-/// compile-time target features without it, scalar otherwise). Shorter pieces, and every
-/// piece without the feature, go to `core::str::from_utf8`, whose setup is cheaper.
+/// With the `simdutf8` feature (a default) on x86_64 and aarch64, pieces of
+/// [`SIMD_MIN_LEN`] bytes or more go to `simdutf8::compat` (x86_64: AVX2 or SSE4.2 picked
+/// at run time with `std`, from the compile-time target features without it; aarch64:
+/// NEON). Shorter pieces, every piece on other targets (so embedded builds carry no SIMD
+/// code) and every piece without the feature go to `core::str::from_utf8`, whose setup is
+/// cheaper.
 fn validate(bytes: &[u8]) -> Result<&str, Utf8Error> {
-    #[cfg(feature = "simdutf8")]
+    #[cfg(all(
+        feature = "simdutf8",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
     if bytes.len() >= SIMD_MIN_LEN {
         return simdutf8::compat::from_utf8(bytes).map_err(|_| Utf8Error);
     }
@@ -289,7 +294,10 @@ fn validate(bytes: &[u8]) -> Result<&str, Utf8Error> {
 }
 
 /// Below this many bytes the SIMD validator's setup costs more than it saves.
-#[cfg(feature = "simdutf8")]
+#[cfg(all(
+    feature = "simdutf8",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 const SIMD_MIN_LEN: usize = 64;
 
 #[cfg(test)]

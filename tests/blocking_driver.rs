@@ -134,3 +134,43 @@ fn bad_url_is_refused() {
         Err(Error::InvalidUrl)
     ));
 }
+
+/// Large binary messages read whole are handed out as the read buffer's own bytes: the
+/// bytes after them in the same read (the next messages, pipelined) must stay intact.
+#[test]
+fn pipelined_large_and_small_messages_arrive_intact() {
+    fn pattern(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed ^ (i >> 8) as u8)
+            .collect()
+    }
+    let messages = [
+        Message::binary(pattern(40_000, 1)),
+        Message::text("small one"),
+        Message::binary(pattern(65_536, 2)),
+        Message::binary(pattern(17, 3)),
+        Message::binary(pattern(20_000, 4)),
+        Message::text("é".repeat(12_000)),
+        Message::binary(pattern(100_000, 5)),
+        Message::binary(pattern(16_384, 6)),
+    ];
+    for read_buffer in [64 * 1024 + 14, 1024 * 1024] {
+        let options = Options::new().with_read_buffer(512, read_buffer);
+        let (url, handle) = server(options, echo);
+        let authority = url.trim_start_matches("ws://").trim_end_matches('/');
+        let stream = TcpStream::connect(authority).unwrap();
+        let request = wsmachine::ClientRequest::new(authority, "/", options.new_key());
+        let mut ws = WebSocket::connect(stream, &request, options).unwrap();
+        // All sent before any is read (≈ 270 KB, within loopback's socket buffers), so reads
+        // carry several messages and message tails.
+        for message in &messages {
+            ws.send(message.clone()).unwrap();
+        }
+        for (i, message) in messages.iter().enumerate() {
+            let got = ws.recv().unwrap().unwrap();
+            assert!(got == *message, "message {i} (read buffer {read_buffer})");
+        }
+        ws.close(CloseCode::Normal, "").unwrap();
+        handle.join().unwrap();
+    }
+}

@@ -632,3 +632,47 @@ async fn a_full_write_buffer_makes_feed_wait_and_nothing_is_lost() {
     }
     reader.await.unwrap();
 }
+
+/// Large server payloads are written from the caller's `Bytes` (vectored, no copy) while
+/// smaller frames queue behind them: through a 1000-byte pipe (every write partial) the
+/// client must see every frame whole and in order.
+#[tokio::test]
+async fn queued_large_and_small_frames_keep_their_order_through_partial_writes() {
+    let (mut server, mut client) = pair_with(1000, Options::new(), Options::new()).await;
+    let big = |len: usize, seed: u8| {
+        Message::binary(
+            (0..len)
+                .map(|i| (i as u8) ^ seed ^ (i >> 9) as u8)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let messages = [
+        big(30_000, 1),
+        Message::Ping("p".into()),
+        Message::text("between"),
+        big(20_000, 2),
+        big(16_384, 3),
+        Message::binary(vec![7u8; 10]),
+        big(70_000, 4),
+    ];
+    let send_all = async {
+        for message in &messages {
+            server.feed(message.clone()).await.unwrap();
+        }
+        server.flush().await.unwrap();
+        server
+    };
+    let receive_all = async {
+        let mut got = Vec::new();
+        while got.len() < messages.len() {
+            let message = client.recv().await.unwrap().unwrap();
+            got.push(message);
+        }
+        got
+    };
+    let (_server, got) = tokio::join!(send_all, receive_all);
+    assert_eq!(got.len(), messages.len());
+    for (i, (got, want)) in got.iter().zip(&messages).enumerate() {
+        assert!(got == want, "message {i}");
+    }
+}

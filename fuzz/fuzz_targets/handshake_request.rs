@@ -1,3 +1,10 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| wsmachine::fuzzing::handshake_request(data));
+// httparse as the tokenizer's oracle, shared with tests/head_tokenizer.rs.
+#[path = "../../tests/head_oracle/mod.rs"]
+mod head_oracle;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    wsmachine::fuzzing::handshake_request(data);
+    wsmachine::fuzzing::tokenizer_vs(wsmachine::Role::Server, data, head_oracle::tokenize);
+});

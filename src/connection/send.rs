@@ -108,6 +108,7 @@ impl<M: MaskSource> Connection<M> {
     /// why not), [`Misuse::MessageInProgress`] during a
     /// fragmented message, [`Misuse::FrameInProgress`] while a zero-copy frame is owed,
     /// [`Error::BufferTooSmall`]. Nothing changes on error.
+    #[inline]
     pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, Error> {
         self.send_message(MessageKind::Text, text.as_bytes(), out)
     }
@@ -116,11 +117,34 @@ impl<M: MaskSource> Connection<M> {
     ///
     /// # Errors
     /// As for [`send_text`](Self::send_text).
+    #[inline]
     pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, Error> {
         self.send_message(MessageKind::Binary, data, out)
     }
 
-    fn send_message(
+    #[inline] // the per-message hot path (W6a): keeps the checks below in the caller
+    pub(crate) fn send_message(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        // Fast path, the same checks as `data_opcode` in one branch: open, no zero-copy
+        // frame owed, no fragmented message unfinished, and a server (nothing to mask).
+        if self.phase.sends_frames()
+            && self.sender.owed == 0
+            && self.sender.message.is_none()
+            && !self.role.is_client()
+        {
+            return encode_frame(kind.opcode(), true, payload, None, out);
+        }
+        self.send_message_checked(kind, payload, out)
+    }
+
+    /// [`send_message`](Self::send_message) for every other case: names the failed
+    /// precondition, or masks for a client.
+    #[inline(never)]
+    fn send_message_checked(
         &mut self,
         kind: MessageKind,
         payload: &[u8],
@@ -131,6 +155,78 @@ impl<M: MaskSource> Connection<M> {
             Opcode::Continuation => Err(Error::Usage(Misuse::MessageInProgress)),
             opcode => self.write_frame(opcode, true, payload, out),
         }
+    }
+
+    /// Sends a whole message whose payload `compressed` is already compressed per RFC 7692
+    /// §7.2.1 (deflate data, sync-flush trailer removed): one frame with RSV1 set.
+    ///
+    /// Any compressor will do (see [`deflate::Deflater`](crate::deflate) with the
+    /// `deflate-compress` feature); uncompressed sends stay available and always allowed.
+    ///
+    /// # Errors
+    /// As for [`send_text`](Self::send_text), and [`Misuse::DeflateNotNegotiated`] if the
+    /// handshake did not agree on permessage-deflate. Nothing changes on error.
+    #[cfg(feature = "deflate")]
+    pub fn send_compressed(
+        &mut self,
+        kind: MessageKind,
+        compressed: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        match self.compressed_opcode(kind)? {
+            Opcode::Continuation => Err(Error::Usage(Misuse::MessageInProgress)),
+            opcode => self.write_compressed_frame(opcode, true, compressed, out),
+        }
+    }
+
+    /// Sends one fragment of a compressed message (RFC 7692 §6.1: the compressed payload
+    /// may be split anywhere): RSV1 is set on the first frame only.
+    ///
+    /// # Errors
+    /// As for [`send_fragment`](Self::send_fragment) and
+    /// [`send_compressed`](Self::send_compressed).
+    #[cfg(feature = "deflate")]
+    pub fn send_compressed_fragment(
+        &mut self,
+        kind: MessageKind,
+        compressed: &[u8],
+        is_last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let opcode = self.compressed_opcode(kind)?;
+        let len = self.write_compressed_frame(opcode, is_last, compressed, out)?;
+        self.sender.message = (!is_last).then_some(kind);
+        Ok(len)
+    }
+
+    /// The data opcode for a compressed send, once deflate is known to be negotiated.
+    #[cfg(feature = "deflate")]
+    fn compressed_opcode(&self, kind: MessageKind) -> Result<Opcode, Error> {
+        let opcode = self.data_opcode(kind)?;
+        if self.deflate_params().is_none() {
+            return Err(Error::Usage(Misuse::DeflateNotNegotiated));
+        }
+        Ok(opcode)
+    }
+
+    /// A data frame with RSV1 ("Per-Message Compressed") on a message's first frame: the
+    /// ordinary encoding, then the bit set in the first header byte, so the uncompressed
+    /// path is untouched.
+    #[cfg(feature = "deflate")]
+    fn write_compressed_frame(
+        &mut self,
+        opcode: Opcode,
+        fin: bool,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let len = self.write_frame(opcode, fin, payload, out)?;
+        if opcode != Opcode::Continuation
+            && let Some(first) = out.first_mut()
+        {
+            *first |= 0x40; // RSV1, the bit after FIN
+        }
+        Ok(len)
     }
 
     /// Sends one fragment of a message: the first call picks `kind`, later ones continue

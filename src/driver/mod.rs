@@ -9,11 +9,13 @@
 mod entropy;
 
 use std::boxed::Box;
+use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::string::String;
 use std::vec::Vec;
 use std::{fmt, io};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 pub use entropy::{Random, fill_os};
 
@@ -180,7 +182,7 @@ impl From<Error> for io::Error {
 /// |---|---|
 /// | engine config | [`Config::new`] with keepalive every 30 s (pong timeout 20 s) |
 /// | max message size | 64 MiB (the engine's `max_message_len`; larger ones close with 1009) |
-/// | read buffer | 512 bytes, growing to 64 KiB while data flows, back to 512 bytes when idle |
+/// | read buffer | 512 bytes, growing to 64 KiB plus a frame header while data flows (a 64 KiB message arrives in one read), back to 512 bytes when idle |
 /// | write buffer limit | 128 KiB: sends wait while more than this is unwritten |
 /// | random source | [`fill_os`]: OS entropy (`getrandom`) |
 #[derive(Clone, Copy, Debug)]
@@ -204,7 +206,9 @@ impl Options {
         Self {
             config: Config::new().with_keepalive(Some(core::time::Duration::from_secs(30))),
             read_buffer_len: 512,
-            max_read_buffer_len: 64 * 1024,
+            // Perf: room for a 64 KiB payload and its header, so such a message is one
+            // read and one copy (not a 64 KiB read, a copy, a 14-byte read and a regrowth).
+            max_read_buffer_len: 64 * 1024 + crate::MAX_HEADER_LEN,
             write_buffer_limit: 128 * 1024,
             random: Random::OS,
         }
@@ -289,6 +293,8 @@ macro_rules! delegate {
     };
 }
 
+// Some delegates serve only one driver.
+#[cfg_attr(not(all(feature = "tokio", feature = "blocking")), allow(dead_code))]
 impl Engine {
     delegate! {
         fn is_open(&self) -> bool;
@@ -320,6 +326,28 @@ impl Engine {
         match self {
             Self::Server(conn) => conn.receive(now, buf),
             Self::Client(conn) => conn.receive(now, buf),
+        }
+    }
+
+    /// The compressor for this connection's sending direction, if deflate was negotiated.
+    #[cfg(feature = "deflate-compress")]
+    fn deflater(&self) -> Option<crate::deflate::Deflater> {
+        match self {
+            Self::Server(conn) => crate::deflate::Deflater::for_connection(conn),
+            Self::Client(conn) => crate::deflate::Deflater::for_connection(conn),
+        }
+    }
+
+    #[cfg(feature = "deflate-compress")]
+    fn send_compressed(
+        &mut self,
+        kind: MessageKind,
+        compressed: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, crate::Error> {
+        match self {
+            Self::Server(conn) => conn.send_compressed(kind, compressed, out),
+            Self::Client(conn) => conn.send_compressed(kind, compressed, out),
         }
     }
 }
@@ -375,6 +403,11 @@ enum Partial {
     Streamed,
 }
 
+/// How long a grown read buffer outlives the last read into it: a connection that carries
+/// large messages keeps its large reads, an idle one is back to the small buffer after a
+/// second (the tokio driver gives it back at its next wake-up: read, keepalive or command).
+const KEEP_GROWN: core::time::Duration = core::time::Duration::from_secs(1);
+
 /// The engine plus its buffers: the sans-IO loop every driver runs, without the I/O.
 ///
 /// Reading: fill [`space`](Self::space), report with [`filled`](Self::filled), then call
@@ -385,12 +418,23 @@ enum Partial {
 pub(crate) struct Core {
     pub(crate) conn: Engine,
     // INVARIANT: `start <= end <= rbuf.len()`; `rbuf[start..end]` is received, unconsumed.
-    rbuf: Vec<u8>,
+    // A `BytesMut` so a large message read whole is handed out without a copy.
+    rbuf: BytesMut,
+    /// The read buffer's size: `rbuf.len()` for readers of initialised memory
+    /// ([`space`](Self::space)); its reserved capacity for [`read_buf`](Self::read_buf).
+    rlen: usize,
+    /// A large message took the front of the read buffer with it: the next
+    /// [`space`](Self::space) brings the buffer back to this length.
+    regrow_to: usize,
     start: usize,
     end: usize,
-    // INVARIANT: `wpos <= wbuf.len()`; `wbuf[wpos..]` is still to be written.
+    // INVARIANT: `wpos <= wbuf.len()`; `wbuf[wpos..]` is still to be written, after every
+    // byte of `sealed` (earlier output: large payloads queued without a copy, and the
+    // buffered bytes before them); `sealed_len` is their total and no entry is empty.
     wbuf: Vec<u8>,
     wpos: usize,
+    sealed: VecDeque<Bytes>,
+    sealed_len: usize,
     partial: Partial,
     /// The engine asked for the transport to be closed once `wbuf` is written.
     pub(crate) shutdown: bool,
@@ -398,9 +442,17 @@ pub(crate) struct Core {
     read_filled: bool,
     read_buffer_len: usize,
     max_read_buffer_len: usize,
+    /// A grown read buffer is kept until then (engine time): traffic that pauses for a
+    /// round trip between large messages does not shrink and regrow it every message.
+    keep_grown_until: Instant,
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))] // backpressure is tokio's
     pub(crate) write_buffer_limit: usize,
     /// The subprotocol the handshake agreed on.
     pub(crate) protocol: Option<Box<str>>,
+    /// permessage-deflate compressor, made at the first data send once negotiated (about
+    /// 320 KB of heap; connections that negotiated nothing or never send pay nothing).
+    #[cfg(feature = "deflate-compress")]
+    deflater: Option<crate::deflate::Deflater>,
 }
 
 impl Core {
@@ -411,18 +463,25 @@ impl Core {
             .max(options.config.max_head_len() + 1);
         Self {
             conn,
-            rbuf: Vec::new(),
+            rbuf: BytesMut::new(),
+            rlen: 0,
+            regrow_to: 0,
             start: 0,
             end: 0,
             wbuf: Vec::new(),
             wpos: 0,
+            sealed: VecDeque::new(),
+            sealed_len: 0,
             partial: Partial::None,
             shutdown: false,
             read_filled: false,
             read_buffer_len: options.read_buffer_len,
             max_read_buffer_len: max_read,
+            keep_grown_until: Instant::ZERO,
             write_buffer_limit: options.write_buffer_limit,
             protocol: None,
+            #[cfg(feature = "deflate-compress")]
+            deflater: None,
         }
     }
 
@@ -430,40 +489,100 @@ impl Core {
     ///
     /// Empty only when the buffer is at its maximum and full of unconsumed bytes, which the
     /// engine never allows (it consumes every frame byte and caps the HTTP head).
+    #[cfg(feature = "blocking")]
     pub(crate) fn space(&mut self) -> &mut [u8] {
+        let len = self.prepare_read();
+        if self.rbuf.len() != len {
+            // Only the received bytes are kept (and moved, if the buffer is reallocated).
+            self.rbuf.truncate(self.end);
+            self.rbuf.resize(len, 0);
+        }
+        self.rbuf.get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// Records `n` bytes read into [`space`](Self::space) at `now`.
+    #[cfg(feature = "blocking")]
+    pub(crate) fn filled(&mut self, n: usize, now: Instant) {
+        self.end = (self.end + n).min(self.rbuf.len());
+        self.after_read(n, now);
+    }
+
+    /// The read buffer for readers that fill spare capacity (tokio's `poll_read_buf`), with
+    /// room reserved after the received bytes: no zeroing of memory about to be read into.
+    ///
+    /// `None` when the buffer is at its maximum and full of unconsumed bytes (as for an
+    /// empty [`space`](Self::space)).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn read_buf(&mut self) -> Option<&mut BytesMut> {
+        let len = self.prepare_read();
+        if self.end >= len {
+            return None;
+        }
+        self.rbuf.truncate(self.end);
+        self.rbuf.reserve(len - self.end);
+        Some(&mut self.rbuf)
+    }
+
+    /// Records what a reader appended to [`read_buf`](Self::read_buf) at `now`.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn appended(&mut self, now: Instant) {
+        let n = self.rbuf.len().saturating_sub(self.end);
+        self.end = self.rbuf.len();
+        self.after_read(n, now);
+    }
+
+    fn after_read(&mut self, n: usize, now: Instant) {
+        self.read_filled = n > 0 && self.end >= self.rlen;
+        if self.rlen.max(self.regrow_to) > self.read_buffer_len {
+            self.keep_grown_until = now.saturating_add(KEEP_GROWN);
+        }
+    }
+
+    /// Moves the unconsumed bytes to the front.
+    fn compact(&mut self) {
+        self.rbuf.copy_within(self.start..self.end, 0);
+        (self.start, self.end) = (0, self.end - self.start);
+    }
+
+    /// Decides the read buffer's size for the next read: `end < rlen` afterwards.
+    fn prepare_read(&mut self) -> usize {
         if self.start == self.end {
             (self.start, self.end) = (0, 0);
         }
-        if self.rbuf.is_empty() {
-            self.rbuf.resize(self.read_buffer_len, 0);
-        } else if self.read_filled && self.rbuf.len() < self.max_read_buffer_len {
+        if self.regrow_to > self.rlen {
+            // A large message took the buffer's front: back to the grown size.
+            self.compact();
+            self.rlen = self.regrow_to;
+            self.regrow_to = 0;
+        } else if self.rlen == 0 {
+            self.rlen = self.read_buffer_len;
+        } else if self.read_filled && self.rlen < self.max_read_buffer_len {
             // The last read filled the buffer: more is flowing, read much bigger pieces (x8:
             // a 64 KiB message in 3 reads from 512 bytes, not 8). (Not
             // "the buffer is full": the engine consumes frame bytes as they come, so a
             // large message would otherwise be read 512 bytes at a time.)
-            let len = (self.rbuf.len() * 8).min(self.max_read_buffer_len);
-            self.rbuf.resize(len, 0);
-        } else if self.end == self.rbuf.len() && self.start > 0 {
-            self.rbuf.copy_within(self.start..self.end, 0);
-            (self.start, self.end) = (0, self.end - self.start);
+            self.rlen = (self.rlen * 8).min(self.max_read_buffer_len);
+        } else if self.end >= self.rlen && self.start > 0 {
+            self.compact();
         }
         self.read_filled = false;
-        self.rbuf.get_mut(self.end..).unwrap_or_default()
-    }
-
-    /// Records `n` bytes read into [`space`](Self::space).
-    pub(crate) fn filled(&mut self, n: usize) {
-        self.end = (self.end + n).min(self.rbuf.len());
-        self.read_filled = n > 0 && self.end == self.rbuf.len();
+        self.rlen
     }
 
     /// The transport has nothing to read now: give a grown read buffer back while nothing
-    /// is buffered and no message is being assembled, so idle connections stay small (and
-    /// a large message in flight keeps its large reads).
-    pub(crate) fn idle(&mut self) {
+    /// is buffered and no message is being assembled, once no large read came for
+    /// [`KEEP_GROWN`], so idle connections stay small (and a large message in flight, or a
+    /// stream of them, keeps its large reads).
+    /// `now` is asked for only when there is a grown buffer to give back.
+    pub(crate) fn idle(&mut self, now: impl FnOnce() -> Instant) {
         let assembling = matches!(self.partial, Partial::Text(_) | Partial::Binary(_));
-        if self.start == self.end && !assembling && self.rbuf.len() > self.read_buffer_len {
-            self.rbuf = Vec::new();
+        if self.start == self.end
+            && !assembling
+            && self.rlen.max(self.regrow_to) > self.read_buffer_len
+            && now() >= self.keep_grown_until
+        {
+            self.rbuf = BytesMut::new();
+            (self.rlen, self.regrow_to) = (0, 0);
             (self.start, self.end) = (0, 0);
         }
     }
@@ -493,6 +612,8 @@ impl Core {
         decide: &mut dyn Decide,
     ) -> Result<Option<Item>, Error> {
         loop {
+            // Where chunks borrowing the read buffer start, to find them in it.
+            let (base, rbuf_len) = (self.rbuf.as_ptr() as usize, self.rlen);
             let buf = self.rbuf.get_mut(self.start..self.end).unwrap_or_default();
             let received = self.conn.receive(now, buf)?;
             self.start += received.consumed;
@@ -530,7 +651,10 @@ impl Core {
                     Mode::Whole => {
                         let mut text = match core::mem::replace(&mut self.partial, Partial::None) {
                             Partial::Text(text) if !chunk.is_first() => text,
-                            _ => String::new(),
+                            _ => {
+                                let (carried, rest) = chunk.parts();
+                                String::with_capacity(carried.len() + rest.len())
+                            }
                         };
                         push_text(&mut text, &chunk);
                         if chunk.is_last() {
@@ -556,6 +680,21 @@ impl Core {
                     }
                 },
                 Event::Binary(chunk) => match mode {
+                    // A whole message in one chunk: one allocation of its exact size, or for a
+                    // large one the read buffer's own bytes (unmasked in place), no copy.
+                    Mode::Whole if chunk.is_first && chunk.is_last => {
+                        self.partial = Partial::None;
+                        let len = chunk.data.len();
+                        let at = (chunk.data.as_ptr() as usize).wrapping_sub(base);
+                        let in_rbuf = at.checked_add(len) == Some(self.start);
+                        if in_rbuf && len >= ZERO_COPY_LEN && len * 2 >= rbuf_len {
+                            Some(Item::Message(Message::Binary(self.take_read(at))))
+                        } else {
+                            Some(Item::Message(Message::Binary(Bytes::copy_from_slice(
+                                chunk.data,
+                            ))))
+                        }
+                    }
                     Mode::Whole => {
                         let mut data = match core::mem::replace(&mut self.partial, Partial::None) {
                             Partial::Binary(data) if !chunk.is_first => data,
@@ -604,6 +743,17 @@ impl Core {
         }
     }
 
+    /// Hands out `rbuf[at..start]` (consumed bytes) without copying; the unconsumed bytes
+    /// stay, and the next [`space`](Self::space) regrows the buffer around them.
+    fn take_read(&mut self, at: usize) -> Bytes {
+        let rest = self.rbuf.split_off(self.start);
+        let mut taken = core::mem::replace(&mut self.rbuf, rest);
+        self.regrow_to = self.regrow_to.max(self.rlen);
+        self.rlen = self.rbuf.len();
+        (self.start, self.end) = (0, self.end - self.start);
+        taken.split_off(at.min(taken.len())).freeze()
+    }
+
     /// Reports transport EOF: `Ok(())` after a clean closing handshake, else the outcome.
     pub(crate) fn eof(&mut self, now: Instant) -> Result<(), Error> {
         let closed = self.conn.receive_eof(now);
@@ -636,6 +786,13 @@ impl Core {
     pub(crate) fn send(&mut self, now: Instant, message: &Message) -> Result<(), Error> {
         let result = match message {
             Message::Text(text) => self.send_data(MessageKind::Text, text.as_bytes()),
+            Message::Binary(data)
+                if data.len() >= ZERO_COPY_LEN
+                    && matches!(self.conn, Engine::Server(_))
+                    && !self.compresses() =>
+            {
+                self.send_shared(data)
+            }
             Message::Binary(data) => self.send_data(MessageKind::Binary, data),
             Message::Ping(data) => {
                 push_command(&mut self.wbuf, |out| self.conn.send_ping(data, out))
@@ -683,6 +840,10 @@ impl Core {
     /// A data message as one frame: the header from the engine, the payload copied once
     /// (and masked in place by the engine for clients).
     fn send_data(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), Error> {
+        #[cfg(feature = "deflate-compress")]
+        if let Some(sent) = self.send_deflated(kind, payload) {
+            return sent;
+        }
         let mut header = [0u8; crate::MAX_HEADER_LEN];
         let len = self
             .conn
@@ -694,6 +855,79 @@ impl Core {
         let body = self.wbuf.get_mut(at..).unwrap_or_default();
         self.conn.frame_payload(body)?;
         Ok(())
+    }
+
+    /// Whether data messages may go out compressed (deflate negotiated, compressor built in).
+    fn compresses(&self) -> bool {
+        #[cfg(feature = "deflate-compress")]
+        if let Engine::Server(conn) = &self.conn {
+            return conn.deflate_params().is_some();
+        }
+        false
+    }
+
+    /// A large unmasked (server) payload: the header is buffered, the payload queued as it
+    /// is and written from the caller's `Bytes` (a vectored write), not copied.
+    fn send_shared(&mut self, payload: &Bytes) -> Result<(), Error> {
+        let mut header = [0u8; crate::MAX_HEADER_LEN];
+        let len =
+            self.conn
+                .begin_frame(MessageKind::Binary, payload.len() as u64, true, &mut header)?;
+        // Servers never mask, so `frame_payload` only counts the bytes it is shown: show it
+        // scratch bytes of the same length (the payload itself is shared, not mutable).
+        let mut scratch = [0u8; 4096];
+        let mut owed = payload.len();
+        while owed > 0 {
+            let piece = owed.min(scratch.len());
+            self.conn
+                .frame_payload(scratch.get_mut(..piece).unwrap_or_default())?;
+            owed -= piece;
+        }
+        self.wbuf
+            .extend_from_slice(header.get(..len).unwrap_or_default());
+        self.seal();
+        self.sealed_len += payload.len();
+        self.sealed.push_back(payload.clone());
+        Ok(())
+    }
+
+    /// Moves the buffered unwritten bytes to the end of `sealed`.
+    fn seal(&mut self) {
+        if self.wpos < self.wbuf.len() {
+            let buffered = Bytes::from(core::mem::take(&mut self.wbuf)).slice(self.wpos..);
+            self.sealed_len += buffered.len();
+            self.sealed.push_back(buffered);
+        } else {
+            self.wbuf.clear();
+        }
+        self.wpos = 0;
+    }
+
+    /// Sends a data message compressed (RSV1) when deflate was negotiated and compression
+    /// shrinks it; `None`: send it uncompressed (always allowed), the compressor is in step.
+    #[cfg(feature = "deflate-compress")]
+    fn send_deflated(&mut self, kind: MessageKind, payload: &[u8]) -> Option<Result<(), Error>> {
+        if !self.conn.is_open() {
+            return None; // the plain path reports why not
+        }
+        if self.deflater.is_none() {
+            self.deflater = Some(self.conn.deflater()?);
+        }
+        let deflater = self.deflater.as_mut()?;
+        let compressed = deflater.compress(payload)?;
+        if compressed.len() >= payload.len() {
+            deflater.forget(); // the peer will not have this message in its window
+            return None;
+        }
+        let conn = &mut self.conn;
+        let result = push_command(&mut self.wbuf, |out| {
+            conn.send_compressed(kind, compressed, out)
+        });
+        if result.is_err() {
+            deflater.forget();
+        }
+        deflater.shrink_to(IDLE_WRITE_CAPACITY.max(payload.len()));
+        Some(result)
     }
 
     /// The drain rule: the engine's own output (pongs, pings, Close echo, HTTP errors) goes
@@ -711,13 +945,52 @@ impl Core {
         }
     }
 
-    /// The bytes still to be written.
+    /// The next bytes to be written (empty when everything is written).
     pub(crate) fn unwritten(&self) -> &[u8] {
-        self.wbuf.get(self.wpos..).unwrap_or_default()
+        match self.sealed.front() {
+            Some(first) => first,
+            None => self.wbuf.get(self.wpos..).unwrap_or_default(),
+        }
     }
 
-    /// Records that `n` bytes of [`unwritten`](Self::unwritten) went out.
+    /// Whether more than [`unwritten`](Self::unwritten) is waiting: write with
+    /// [`unwritten_vectored`](Self::unwritten_vectored) then.
+    pub(crate) fn is_vectored(&self) -> bool {
+        !self.sealed.is_empty()
+    }
+
+    /// Every waiting piece, in order, for a vectored write (up to `slices.len()` pieces);
+    /// returns how many were filled in.
+    pub(crate) fn unwritten_vectored<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        let tail = self.wbuf.get(self.wpos..).unwrap_or_default();
+        let pieces = self.sealed.iter().map(|b| &b[..]).chain([tail]);
+        let mut count = 0;
+        for (slot, piece) in slices.iter_mut().zip(pieces.filter(|p| !p.is_empty())) {
+            *slot = IoSlice::new(piece);
+            count += 1;
+        }
+        count
+    }
+
+    /// Unwritten bytes in total (for backpressure).
+    #[cfg(feature = "tokio")]
+    fn unwritten_len(&self) -> usize {
+        self.sealed_len + (self.wbuf.len() - self.wpos)
+    }
+
+    /// Records that `n` bytes went out, from the front of what is waiting.
     pub(crate) fn written(&mut self, n: usize) {
+        let mut n = n;
+        while let Some(first) = self.sealed.front_mut() {
+            if n < first.len() {
+                bytes::Buf::advance(first, n);
+                self.sealed_len -= n;
+                return;
+            }
+            n -= first.len();
+            self.sealed_len -= first.len();
+            self.sealed.pop_front();
+        }
         self.wpos = (self.wpos + n).min(self.wbuf.len());
         if self.wpos == self.wbuf.len() {
             self.wpos = 0;
@@ -731,8 +1004,9 @@ impl Core {
     }
 
     /// Whether a send must wait for the transport first (backpressure).
+    #[cfg(feature = "tokio")]
     pub(crate) fn write_full(&self) -> bool {
-        self.unwritten().len() >= self.write_buffer_limit
+        self.unwritten_len() >= self.write_buffer_limit
     }
 }
 
@@ -773,7 +1047,17 @@ fn push_command(
     command: impl FnMut(&mut [u8]) -> Result<usize, crate::Error>,
 ) -> Result<(), Error> {
     let mut command = command;
-    let mut room = COMMAND_LEN;
+    // Most commands fit on the stack: the write buffer then grows by what they wrote, not
+    // by a guess (an idle connection keeps no 512-byte buffer from its handshake).
+    let mut small = [0u8; COMMAND_LEN];
+    let mut room = match command(&mut small) {
+        Ok(len) => {
+            wbuf.extend_from_slice(small.get(..len).unwrap_or_default());
+            return Ok(());
+        }
+        Err(crate::Error::BufferTooSmall { required }) => required,
+        Err(e) => return Err(Error::Engine(e)),
+    };
     loop {
         let at = wbuf.len();
         wbuf.resize(at + room, 0);
@@ -832,6 +1116,9 @@ impl MaskSource for Random {
     }
 }
 
+/// Binary messages from this size, read whole, are handed out as the read buffer's bytes:
+/// regrowing the buffer (a fresh allocation) then costs less than the copy.
+const ZERO_COPY_LEN: usize = 16 * 1024;
 /// Room for any engine-originated transmit (`Connection::max_transmit_len`).
 const DRAIN_LEN: usize = 256;
 /// First guess for a command's output (handshake request or response, control frame).

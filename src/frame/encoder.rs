@@ -72,6 +72,7 @@ pub(crate) fn encode_frame(
 
 /// Copies `src` into `dst` (equal lengths, at most 125 bytes) without a `memcpy` call for
 /// the usual small payloads: two overlapping fixed-size moves cover 8 to 32 bytes.
+#[inline]
 fn copy_short(src: &[u8], dst: &mut [u8]) {
     if src.len() != dst.len() {
         return; // callers size them equal; never panic

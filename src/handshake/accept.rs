@@ -89,10 +89,22 @@ pub fn accept_key(key: &[u8]) -> AcceptKey {
     }
     #[cfg(not(target_os = "none"))]
     {
-        let mut sha = sha1_smol::Sha1::new();
-        sha.update(key);
-        sha.update(GUID);
-        let digest = sha.digest().bytes();
+        #[cfg(feature = "sha1-hw")]
+        let digest: [u8; 20] = {
+            // SHA-NI when the CPU has it (run-time detection inside `sha1`).
+            use sha1::Digest as _;
+            let mut sha = sha1::Sha1::new();
+            sha.update(key);
+            sha.update(GUID);
+            sha.finalize().into()
+        };
+        #[cfg(not(feature = "sha1-hw"))]
+        let digest = {
+            let mut sha = sha1_smol::Sha1::new();
+            sha.update(key);
+            sha.update(GUID);
+            sha.digest().bytes()
+        };
         // 20 bytes always encode to 28: the error arm is unreachable and writes nothing.
         let _ = Base64::encode(&digest, &mut out);
     }

@@ -1,8 +1,8 @@
 //! Client side: write the upgrade request, then validate the server's response.
 
 use super::{
-    AcceptKey, HeaderIter, Key, Response, check_extra_headers, has_token, is_field_value, is_token,
-    parse_outcome, trim, with_header_table, write_all,
+    AcceptKey, HeaderIter, Key, Response, check_extra_headers, has_token, head, is_field_value,
+    is_token, trim, write_all,
 };
 use crate::error::{Error, HandshakeFailure, Misuse};
 use crate::fixed::FixedBuf;
@@ -166,19 +166,15 @@ pub(crate) fn parse_response<'a>(
     offered: &[u8],
     extensions_offered: bool,
 ) -> Result<Response<'a>, HandshakeFailure> {
-    let subprotocol = with_header_table(max_headers, |headers| {
-        let mut response = httparse::Response::new(headers);
-        parse_outcome(response.parse(head))?;
-        let headers = response.headers.iter().map(|h| (h.name, h.value));
-        check_response_with(
-            response.version == Some(1),
-            response.code,
-            headers,
-            accept,
-            offered,
-            extensions_offered,
-        )
-    })?;
+    let (line, headers) = head::response(head, max_headers)?;
+    let subprotocol = check_response_with(
+        line.http11,
+        Some(line.status),
+        headers,
+        accept,
+        offered,
+        extensions_offered,
+    )?;
     Ok(Response { head, subprotocol })
 }
 

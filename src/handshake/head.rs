@@ -1,5 +1,17 @@
-//! Incremental end-of-head scan: each byte of a head is examined a bounded number of times,
-//! however the peer splits it (no quadratic re-scan for a byte-at-a-time peer).
+//! The HTTP/1.1 head: an incremental end-of-head scan (each byte examined a bounded number
+//! of times however the peer splits it, no quadratic re-scan for a byte-at-a-time peer),
+//! then one tokenizing pass over the whole head (RFC 9112 §2–§5).
+//!
+//! The tokenizer is as strict as httparse 1.x with its default configuration (which it
+//! replaces, and which the tests and fuzz targets still check it against): one SP between
+//! the parts of the start line, tokens for the method and header names, no whitespace
+//! before a colon, no obs-fold, no bare CR, no controls but HTAB in values; CRLF or a
+//! bare LF ends a line. It is written without indexing, so the firmware link check proves
+//! it panic-free, and it keeps no header table: header lines are checked and counted here,
+//! then walked again by [`HeaderIter`] (no stack that grows with `max_headers`).
+
+use super::{HeaderIter, is_field_value, is_token, trim};
+use crate::error::HandshakeFailure;
 
 /// Finds the blank line ending an HTTP head across calls that present a growing buffer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,6 +61,162 @@ impl HeadScanner {
     pub(crate) const fn examined(&self) -> usize {
         self.examined
     }
+}
+
+/// A tokenized request line (RFC 9112 §3): `method SP request-target SP HTTP-version`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestLine<'a> {
+    pub(crate) method: &'a [u8],
+    pub(crate) target: &'a str,
+    /// `HTTP/1.1` (true) or `HTTP/1.0` (false); any other version is malformed.
+    pub(crate) http11: bool,
+}
+
+/// A tokenized status line (RFC 9112 §4): `HTTP-version SP 3DIGIT [SP reason-phrase]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StatusLine {
+    pub(crate) http11: bool,
+    pub(crate) status: u16,
+}
+
+/// Tokenizes a complete request head (as [`HeadScanner`] cut it); the header lines are
+/// checked and counted against `max_headers`, and come back ready to walk.
+///
+/// # Errors
+/// [`HandshakeFailure::Malformed`] for any syntax error, or
+/// [`HandshakeFailure::TooManyHeaders`] when a well-formed header line beyond
+/// `max_headers` is found first.
+pub(crate) fn request(
+    head: &[u8],
+    max_headers: usize,
+) -> Result<(RequestLine<'_>, HeaderIter<'_>), HandshakeFailure> {
+    let (line, headers) = start_line(head);
+    let line = line
+        .and_then(request_line)
+        .ok_or(HandshakeFailure::Malformed)?;
+    check_fields(headers, max_headers)?;
+    Ok((line, headers))
+}
+
+/// Tokenizes a complete response head; as [`request`] otherwise.
+pub(crate) fn response(
+    head: &[u8],
+    max_headers: usize,
+) -> Result<(StatusLine, HeaderIter<'_>), HandshakeFailure> {
+    let (line, headers) = start_line(head);
+    let line = line
+        .and_then(status_line)
+        .ok_or(HandshakeFailure::Malformed)?;
+    check_fields(headers, max_headers)?;
+    Ok((line, headers))
+}
+
+/// The first non-empty line (RFC 9112 §2.2: a recipient SHOULD ignore empty lines before
+/// the start line) and the header lines after it.
+pub(super) fn start_line(head: &[u8]) -> (Option<&[u8]>, HeaderIter<'_>) {
+    let mut rest = head;
+    while let Some(line) = next_line(&mut rest) {
+        if !line.is_empty() {
+            return (Some(line), HeaderIter { rest });
+        }
+    }
+    (None, HeaderIter { rest })
+}
+
+fn request_line(line: &[u8]) -> Option<RequestLine<'_>> {
+    let (method, rest) = split_at_byte(line, b' ')?;
+    let (target, version) = split_at_byte(rest, b' ')?;
+    // The target's bytes are VCHAR or obs-text (httparse's set), and must be UTF-8 to be a
+    // `&str`; an empty target is malformed.
+    let target_ok = !target.is_empty() && target.iter().all(|&b| b > b' ' && b != 0x7f);
+    if !is_token(method) || !target_ok {
+        return None;
+    }
+    Some(RequestLine {
+        method,
+        target: core::str::from_utf8(target).ok()?,
+        http11: http_version(version)?,
+    })
+}
+
+fn status_line(line: &[u8]) -> Option<StatusLine> {
+    let (version, rest) = line.split_at_checked(8)?;
+    let http11 = http_version(version)?;
+    let [b' ', d0, d1, d2, reason @ ..] = rest else {
+        return None;
+    };
+    let mut status = 0u16;
+    for d in [*d0, *d1, *d2] {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        status = status * 10 + u16::from(d - b'0');
+    }
+    // The reason phrase is optional; when present it follows one SP.
+    match reason {
+        [] => Some(StatusLine { http11, status }),
+        [b' ', phrase @ ..] if is_field_value(phrase) => Some(StatusLine { http11, status }),
+        _ => None,
+    }
+}
+
+fn http_version(version: &[u8]) -> Option<bool> {
+    match version {
+        b"HTTP/1.1" => Some(true),
+        b"HTTP/1.0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Checks every header line up to the empty line that ends the head.
+fn check_fields(headers: HeaderIter<'_>, max_headers: usize) -> Result<(), HandshakeFailure> {
+    let mut rest = headers.rest;
+    let mut count = 0usize;
+    loop {
+        let line = next_line(&mut rest).ok_or(HandshakeFailure::Malformed)?;
+        if line.is_empty() {
+            return Ok(());
+        }
+        field(line).ok_or(HandshakeFailure::Malformed)?;
+        // DoS: the count is bounded by `max_headers` (at most `MAX_HEADERS`); httparse
+        // also tokenized the line before finding no room for it.
+        if count == max_headers {
+            return Err(HandshakeFailure::TooManyHeaders);
+        }
+        count += 1;
+    }
+}
+
+/// One header line (line ending removed) as its name and its value without surrounding
+/// OWS, if it is `token ":" OWS field-value OWS` (RFC 9112 §5: no whitespace before the
+/// colon, so obs-fold continuation lines, which start with whitespace, fail too).
+fn field(line: &[u8]) -> Option<(&str, &[u8])> {
+    let (name, value) = split_at_byte(line, b':')?;
+    if !is_token(name) || !is_field_value(value) {
+        return None;
+    }
+    Some((core::str::from_utf8(name).ok()?, trim(value)))
+}
+
+/// A line of a head [`check_fields`] already accepted, cut at its colon without checking
+/// its bytes again (the walks over headers run several times per handshake).
+pub(super) fn checked_field(line: &[u8]) -> Option<(&str, &[u8])> {
+    let (name, value) = split_at_byte(line, b':')?;
+    Some((core::str::from_utf8(name).ok()?, trim(value)))
+}
+
+/// Cuts the next line off `rest`, without its LF or CRLF; `None` when no LF is left.
+pub(super) fn next_line<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let (line, tail) = split_at_byte(rest, b'\n')?;
+    *rest = tail;
+    Some(line.strip_suffix(b"\r").unwrap_or(line))
+}
+
+/// The bytes before and after the first `byte`.
+fn split_at_byte(bytes: &[u8], byte: u8) -> Option<(&[u8], &[u8])> {
+    let at = bytes.iter().position(|&b| b == byte)?;
+    let (before, after) = bytes.split_at_checked(at)?;
+    Some((before, after.get(1..)?))
 }
 
 #[cfg(test)]

@@ -14,8 +14,7 @@ pub use client::ClientRequest;
 pub(crate) use client::rejected_body_len;
 pub use server::{Accept, Reject};
 
-use crate::config::MAX_HEADERS;
-use crate::error::{Error, HandshakeFailure, Misuse};
+use crate::error::{Error, Misuse};
 
 /// A validated upgrade request, borrowing the receive buffer.
 ///
@@ -147,24 +146,16 @@ impl<'a> Response<'a> {
     }
 }
 
-/// The header lines of an HTTP head already validated by the parser.
-#[derive(Clone, Debug)]
+/// The header lines of an HTTP head already validated by the tokenizer.
+#[derive(Clone, Copy, Debug)]
 pub struct HeaderIter<'a> {
-    lines: core::slice::Split<'a, u8, fn(&u8) -> bool>,
+    // INVARIANT: starts at a line boundary after the start line.
+    rest: &'a [u8],
 }
 
 impl<'a> HeaderIter<'a> {
     fn new(head: &'a [u8]) -> Self {
-        let is_lf: fn(&u8) -> bool = |b| *b == b'\n';
-        let mut lines = head.split(is_lf);
-        // Skip the request or status line, and the empty lines before it that the parser
-        // also skips (RFC 9112 §2.2).
-        for line in lines.by_ref() {
-            if !matches!(line, b"" | b"\r") {
-                break;
-            }
-        }
-        Self { lines }
+        head::start_line(head).1
     }
 }
 
@@ -179,12 +170,12 @@ impl<'a> Iterator for HeaderIter<'a> {
     type Item = (&'a str, &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let line = self.lines.next()?;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let colon = line.iter().position(|&b| b == b':')?;
-        let (name, value) = line.split_at(colon);
-        let name = core::str::from_utf8(name).ok()?;
-        Some((name, trim(value.get(1..).unwrap_or_default())))
+        let field = head::next_line(&mut self.rest).and_then(head::checked_field);
+        if field.is_none() {
+            // The empty line ending the head: nothing after it is a header.
+            self.rest = &[];
+        }
+        field
     }
 }
 
@@ -272,53 +263,6 @@ pub(crate) fn check_extra_headers(headers: &[(&str, &str)]) -> Result<(), Error>
     Ok(())
 }
 
-/// The one httparse setup behind both roles: a header table of `max_headers` entries
-/// (clamped to [`MAX_HEADERS`]) on the stack, lent to `parse`, which tokenizes the head
-/// and may return anything that borrows the head but not the table.
-///
-/// The table lives in a frame of its own sized to 32 or 64 entries (16 B
-/// each on 32-bit targets), so the default 32 costs 512 B of stack, not the cap's 1 KB;
-/// `parse` is called through `dyn` so that its body is compiled once, not per size.
-pub(crate) fn with_header_table<'a, T>(
-    max_headers: usize,
-    parse: impl FnOnce(&mut [httparse::Header<'a>]) -> Result<T, HandshakeFailure>,
-) -> Result<T, HandshakeFailure> {
-    let mut parse = Some(parse);
-    let mut result = None;
-    let mut run = |table: &mut [httparse::Header<'a>]| {
-        if let Some(parse) = parse.take() {
-            result = Some(parse(table));
-        }
-    };
-    let max_headers = max_headers.min(MAX_HEADERS);
-    if max_headers <= 32 {
-        lend_table::<32>(max_headers, &mut run);
-    } else {
-        lend_table::<MAX_HEADERS>(max_headers, &mut run);
-    }
-    // `run` always runs once; the fallback is unreachable.
-    result.unwrap_or(Err(HandshakeFailure::Malformed))
-}
-
-#[inline(never)]
-fn lend_table<'a, const N: usize>(
-    max_headers: usize,
-    run: &mut dyn FnMut(&mut [httparse::Header<'a>]),
-) {
-    let mut storage: [httparse::Header<'a>; N] = [httparse::EMPTY_HEADER; N];
-    run(storage.get_mut(..max_headers).unwrap_or_default());
-}
-
-/// Maps httparse's outcome on a complete head to the engine's failure names: the head
-/// was already found whole, so a partial parse is as malformed as a syntax error.
-pub(crate) fn parse_outcome(outcome: httparse::Result<usize>) -> Result<(), HandshakeFailure> {
-    match outcome {
-        Ok(httparse::Status::Complete(_)) => Ok(()),
-        Err(httparse::Error::TooManyHeaders) => Err(HandshakeFailure::TooManyHeaders),
-        Ok(httparse::Status::Partial) | Err(_) => Err(HandshakeFailure::Malformed),
-    }
-}
-
 /// Writes text into a caller buffer, or only counts it: build once to size, once to write.
 pub(crate) struct Writer<'o> {
     out: Option<&'o mut [u8]>,
@@ -391,31 +335,6 @@ pub(crate) fn write_all(out: &mut [u8], build: impl Fn(&mut Writer<'_>)) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn header_table_is_exactly_max_headers_long_on_both_sides_of_each_size() {
-        for (asked, lent) in [
-            (0, 0),
-            (1, 1),
-            (32, 32),
-            (33, 33),
-            (64, 64),
-            (65, 64),
-            (900, 64),
-        ] {
-            let len = with_header_table::<usize>(asked, |table| Ok(table.len()));
-            assert_eq!(len, Ok(lent), "max_headers {asked}");
-        }
-        let head = b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
-        let parse = |max| {
-            with_header_table(max, |headers| {
-                parse_outcome(httparse::Request::new(headers).parse(head))
-            })
-        };
-        assert_eq!(parse(2), Err(HandshakeFailure::TooManyHeaders));
-        assert_eq!(parse(3), Ok(()));
-        assert_eq!(parse(40), Ok(()));
-    }
 
     #[test]
     fn token_lists_are_case_insensitive_and_trimmed() {

@@ -1,8 +1,8 @@
 //! Server side: validate the upgrade request once, then write the 101 or an HTTP error.
 
 use super::{
-    AcceptKey, Key, Request, Writer, accept_key, check_extra_headers, has_token, is_token,
-    parse_outcome, trim, with_header_table, write_all,
+    AcceptKey, Key, Request, Writer, accept_key, check_extra_headers, has_token, head, is_token,
+    trim, write_all,
 };
 use crate::error::{Error, HandshakeFailure, Misuse};
 
@@ -95,27 +95,15 @@ pub(crate) fn parse_request(
     head: &[u8],
     max_headers: usize,
 ) -> Result<(Request<'_>, AcceptKey), HandshakeFailure> {
-    with_header_table(max_headers, |headers| {
-        let mut request = httparse::Request::new(headers);
-        parse_outcome(request.parse(head))?;
-        let target = request.path.ok_or(HandshakeFailure::Malformed)?;
-        let headers = request.headers.iter().map(|h| (h.name, h.value));
-        let checked = check_request(
-            request.method == Some("GET"),
-            request.version == Some(1),
-            headers,
-        )?;
-        Ok((target, checked))
-    })
-    .map(|(target, checked)| {
-        let request = Request {
-            head,
-            target,
-            host: checked.host,
-            origin: checked.origin,
-        };
-        (request, accept_key(checked.key))
-    })
+    let (line, headers) = head::request(head, max_headers)?;
+    let checked = check_request(line.method == b"GET", line.http11, headers)?;
+    let request = Request {
+        head,
+        target: line.target,
+        host: checked.host,
+        origin: checked.origin,
+    };
+    Ok((request, accept_key(checked.key)))
 }
 
 /// What a valid upgrade request carries, borrowed from wherever its headers live.

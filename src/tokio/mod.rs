@@ -42,7 +42,7 @@ use core::task::{Context, Poll, Waker, ready};
 use std::boxed::Box;
 use std::io;
 
-use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::io::{AsyncRead, AsyncWrite};
 use ::tokio::net::TcpStream;
 use ::tokio::time::Sleep;
 
@@ -69,8 +69,14 @@ struct Inner<S> {
     stream: S,
     core: Core,
     epoch: ::tokio::time::Instant,
-    /// The engine's next deadline and its sleep (allocated when a deadline first exists).
+    /// The deadline the sleep is armed for, and the sleep (allocated when a deadline first
+    /// exists). It may be earlier than the engine's next deadline (see `poll_deadline`).
     sleep: Option<(Instant, Pin<Box<Sleep>>)>,
+    /// The task the armed sleep last registered, so an unchanged sleep is not polled again
+    /// by the same task (each poll re-registers with tokio's timer).
+    sleep_waker: Option<Waker>,
+    /// When the buffered bytes were read (engine time): the `now` of their `receive`.
+    read_at: Instant,
     /// EOF was read.
     eof: bool,
     /// The transport's write side was shut down.
@@ -176,6 +182,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 core: Core::new(conn(Instant::ZERO), options),
                 epoch,
                 sleep: None,
+                sleep_waker: None,
+                read_at: Instant::ZERO,
                 eof: false,
                 shut: false,
                 finished: false,
@@ -283,11 +291,16 @@ async fn send<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(())
 }
 
+/// Milliseconds on tokio's clock since `epoch`, as the engine counts time.
+fn engine_time(epoch: ::tokio::time::Instant) -> Instant {
+    let elapsed = epoch.elapsed().as_millis();
+    Instant::from_millis(u64::try_from(elapsed).unwrap_or(u64::MAX))
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     /// Milliseconds on tokio's clock (paused in tests) since this connection began.
     fn now(&self) -> Instant {
-        let elapsed = self.epoch.elapsed().as_millis();
-        Instant::from_millis(u64::try_from(elapsed).unwrap_or(u64::MAX))
+        engine_time(self.epoch)
     }
 
     fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
@@ -353,7 +366,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 let failed = self.failed.take().map_or(Ok(()), Err);
                 return self.finish(failed);
             }
-            match self.core.next(self.now(), mode, decide) {
+            // The bytes' arrival time, not a clock read per message: same keepalive
+            // semantics (silence is measured from the read), one clock read per read.
+            match self.core.next(self.read_at, mode, decide) {
                 Ok(Some(item)) => {
                     // Send what the input queued (a pong) now; a full socket waits for later.
                     match self.poll_write_out(cx, Side::Read) {
@@ -396,16 +411,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 // EOF already reported to the engine; only the close timer can end this now.
                 return Poll::Pending;
             }
-            let space = self.core.space();
-            if space.is_empty() {
+            let Some(buf) = self.core.read_buf() else {
                 return self.finish(Err(Error::Io(io::Error::other(
                     "receive buffer full of unconsumed bytes",
                 ))));
-            }
-            let mut read = ReadBuf::new(space);
-            match Pin::new(&mut self.stream).poll_read(cx, &mut read) {
-                Poll::Ready(Ok(())) => {
-                    let n = read.filled().len();
+            };
+            match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, buf) {
+                Poll::Ready(Ok(n)) => {
                     if n == 0 {
                         self.eof = true;
                         let now = self.now();
@@ -414,7 +426,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                         }
                         continue;
                     }
-                    self.core.filled(n);
+                    self.read_at = self.now();
+                    self.core.appended(self.read_at);
                 }
                 // After the closing handshake a reset is just how this peer closes TCP.
                 Poll::Ready(Err(_)) if self.core.conn.is_closed() => {
@@ -424,7 +437,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 }
                 Poll::Ready(Err(e)) => return self.finish(Err(e.into())),
                 Poll::Pending => {
-                    self.core.idle();
+                    let (epoch, core) = (self.epoch, &mut self.core);
+                    core.idle(|| engine_time(epoch));
                     self.read_waker = Some(cx.waker().clone());
                     return Poll::Pending;
                 }
@@ -444,27 +458,58 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         let Some(deadline) = self.core.conn.poll_timeout() else {
             return Poll::Pending;
         };
-        let at = self.epoch + core::time::Duration::from_millis(deadline.as_millis());
+        let at = |deadline: Instant| {
+            self.epoch + core::time::Duration::from_millis(deadline.as_millis())
+        };
         match &mut self.sleep {
+            // Every received message moves the keepalive deadline later. A later deadline
+            // keeps the armed sleep: it wakes early once, the engine finds nothing due, and
+            // the sleep is re-armed then. A busy connection touches tokio's timer about once
+            // per keepalive period instead of once per message.
             Some((armed, sleep)) => {
-                if *armed != deadline {
-                    sleep.as_mut().reset(at);
+                if deadline < *armed || (deadline > *armed && sleep.is_elapsed()) {
+                    sleep.as_mut().reset(at(deadline));
                     *armed = deadline;
+                    self.sleep_waker = None;
                 }
             }
-            None => self.sleep = Some((deadline, Box::pin(::tokio::time::sleep_until(at)))),
+            None => {
+                let sleep = Box::pin(::tokio::time::sleep_until(at(deadline)));
+                self.sleep = Some((deadline, sleep));
+            }
         }
-        match &mut self.sleep {
-            Some((_, sleep)) => sleep.as_mut().poll(cx),
-            None => Poll::Pending,
+        let Some((_, sleep)) = &mut self.sleep else {
+            return Poll::Pending;
+        };
+        if sleep.is_elapsed() {
+            return Poll::Ready(());
         }
+        // Registered by this task and not reset since: tokio will wake it; skip the re-poll.
+        if self
+            .sleep_waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
+        }
+        let polled = sleep.as_mut().poll(cx);
+        self.sleep_waker = Some(cx.waker().clone());
+        polled
     }
 
     /// Writes the write buffer out; `Ready(Ok)` when it is empty.
     fn poll_write_out(&mut self, cx: &mut Context<'_>, side: Side) -> Poll<io::Result<()>> {
         let mut progressed = false;
         while !self.core.unwritten().is_empty() {
-            match Pin::new(&mut self.stream).poll_write(cx, self.core.unwritten()) {
+            let polled = if self.core.is_vectored() {
+                let mut slices = [io::IoSlice::new(&[]); 4];
+                let count = self.core.unwritten_vectored(&mut slices);
+                let slices = slices.get(..count).unwrap_or_default();
+                Pin::new(&mut self.stream).poll_write_vectored(cx, slices)
+            } else {
+                Pin::new(&mut self.stream).poll_write(cx, self.core.unwritten())
+            };
+            match polled {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
                     self.core.written(n);
@@ -524,6 +569,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     }
 
     fn start_send(&mut self, message: &Message) -> Result<(), Error> {
+        if !matches!(message, Message::Close(_)) {
+            // Data, Ping and Pong frames arm no timer: no clock read, no deadline to move.
+            return self.core.send(self.read_at, message);
+        }
         let now = self.now();
         let before = self.core.conn.poll_timeout();
         self.core.send(now, message)?;

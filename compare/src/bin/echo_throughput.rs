@@ -7,6 +7,9 @@
 //! `scripts/echo-throughput`.
 //!
 //! usage: echo_throughput [CONNS [SECS [RUNS]]]   (default 100 2 5)
+//!
+//! For profiling one library at one size: `ECHO_ONLY=wsmachine` (or `tungstenite`,
+//! `websockets`) and `ECHO_SIZE=16` (or 65536).
 
 use std::time::{Duration, Instant};
 
@@ -173,10 +176,23 @@ fn main() {
     println!("{conns} connections, {secs} s per run, median of {runs} interleaved runs");
     println!("| message | library | messages/s | MiB/s each way | vs wsmachine |");
     println!("|---|---|---|---|---|");
+    let only = std::env::var("ECHO_ONLY").ok();
+    let only_size = std::env::var("ECHO_SIZE").ok();
+    let skip = |lib: Lib| {
+        only.as_ref()
+            .is_some_and(|o| !lib.name().contains(o.as_str()))
+    };
     for size in SIZES {
+        if only_size.as_ref().is_some_and(|s| *s != size.to_string()) {
+            continue;
+        }
         let mut rates = vec![Vec::new(); LIBS.len()];
         for _ in 0..runs {
             for (i, lib) in LIBS.into_iter().enumerate() {
+                if skip(lib) {
+                    rates[i].push(f64::NAN);
+                    continue;
+                }
                 rates[i].push(rt.block_on(run(lib, size, conns, secs)));
             }
         }

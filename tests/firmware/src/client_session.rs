@@ -54,6 +54,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
 #[inline(never)]
 pub fn session() {
     let mut conn = open();
+    crate::common::print_size("connection", core::mem::size_of_val(&conn));
     upgrade(&mut conn);
     // RFC 6455 §5.7: an unmasked text "Hello" from the server.
     let mut hello = [0x81, 0x05, b'H', b'e', b'l', b'l', b'o'];

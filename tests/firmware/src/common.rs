@@ -4,9 +4,9 @@
 
 use cortex_m_semihosting::{debug, hio};
 
-/// The panic handler. `link_time`: it calls a function defined nowhere, so the binary
-/// links only if no panic is reachable. `exit_failure`: for binaries whose paths still hold
-/// a reachable panic (httparse in the handshake, issue 14): a panic exits 1.
+/// The panic handler: with `link_time` it calls a function defined nowhere, so a binary
+/// links only if no panic is reachable in it (every wsmachine binary: the whole engine,
+/// handshake included); with `report` (peer crates) a panic fails the session.
 macro_rules! panic_handler_for {
     (link_time) => {
         unsafe extern "C" {
@@ -20,12 +20,11 @@ macro_rules! panic_handler_for {
             unsafe { wsmachine_firmware_can_panic() }
         }
     };
-    (exit_failure) => {
+    (report) => {
+        /// For peer firmwares that keep panic paths: a panic fails the session.
         #[panic_handler]
         fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-            common::print(&[b"FAIL: panic\n"]);
-            cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_FAILURE);
-            loop {}
+            crate::common::fail("panic")
         }
     };
 }
@@ -88,6 +87,13 @@ pub fn high_water() -> usize {
         addr += 4;
     }
     stack_top() - addr
+}
+
+/// Prints `size_of` a connection for scripts/firmware (issue 14 budgets it at 448 B).
+#[allow(dead_code)] // Only the binaries that hold a wsmachine connection print it.
+pub fn print_size(what: &str, size: usize) {
+    let mut buf = [0u8; 10];
+    print(&[what.as_bytes(), b" ", decimal(size, &mut buf), b" B\n"]);
 }
 
 pub fn fail(what: &str) -> ! {

@@ -66,6 +66,7 @@ pub fn transmit(conn: &mut Connection<NoMask>, out: &mut [u8; 64], what: &str) -
 }
 
 /// Frames from a browser (masked) to `conn`, an open server, each event asserted.
+#[inline(never)]
 pub fn exchange(conn: &mut Connection<NoMask>, out: &mut [u8; 64]) {
     // RFC 6455 §5.7: a single-frame masked text message containing "Hello".
     let mut hello = [
@@ -121,6 +122,7 @@ pub fn exchange(conn: &mut Connection<NoMask>, out: &mut [u8; 64]) {
 }
 
 /// A fresh open server sent an unmasked frame: the error and the Close 1002 it queues.
+#[inline(never)]
 pub fn violation(out: &mut [u8; 64]) {
     // A protocol violation: an unmasked frame to a server gets Close 1002.
     let mut bad =

@@ -4,9 +4,11 @@
 
 #[path = "../common.rs"]
 mod common;
-common::panic_handler_for!(exit_failure);
+common::panic_handler_for!(link_time);
 #[path = "../client_session.rs"]
 mod client_session;
+#[path = "../request.rs"]
+mod request;
 #[path = "../server_frames.rs"]
 mod server_frames;
 #[path = "../server_session.rs"]

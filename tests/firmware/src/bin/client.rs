@@ -6,7 +6,7 @@
 
 #[path = "../common.rs"]
 mod common;
-common::panic_handler_for!(exit_failure);
+common::panic_handler_for!(link_time);
 #[path = "../client_session.rs"]
 mod client_session;
 

@@ -23,6 +23,7 @@ fn session() {
     let mut out = [0u8; 64];
     let mut conn =
         Connection::upgraded(Config::new(), Role::Server, NoMask, Instant::from_millis(0));
+    common::print_size("connection", core::mem::size_of_val(&conn));
     server_frames::exchange(&mut conn, &mut out);
     server_frames::violation(&mut out);
 }

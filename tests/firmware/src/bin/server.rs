@@ -6,7 +6,9 @@
 
 #[path = "../common.rs"]
 mod common;
-common::panic_handler_for!(exit_failure);
+common::panic_handler_for!(link_time);
+#[path = "../request.rs"]
+mod request;
 #[path = "../server_frames.rs"]
 mod server_frames;
 #[path = "../server_session.rs"]
