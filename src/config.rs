@@ -161,8 +161,9 @@ impl Config {
     }
 
     /// Offer (client) or accept (server) permessage-deflate with these settings; `None`
-    /// (default) neither offers nor accepts it. Receiving compressed messages needs an
-    /// inflating receive, which is not wired yet (README "permessage-deflate"): plain
+    /// (default) neither offers nor accepts it. Once it is negotiated, receive with
+    /// [`Connection::receive_inflate`](crate::Connection::receive_inflate), which inflates
+    /// compressed messages into the caller's [`Inflater`](crate::deflate::Inflater): plain
     /// `receive` refuses them with [`Misuse::InflaterRequired`](crate::Misuse::InflaterRequired).
     #[cfg(feature = "deflate")]
     pub const fn with_deflate(mut self, deflate: Option<crate::deflate::DeflateConfig>) -> Self {

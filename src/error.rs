@@ -193,8 +193,8 @@ pub enum Misuse {
     InvalidStatus,
     /// The server must `accept` or `reject` the request before receiving more.
     DecisionPending,
-    /// permessage-deflate was negotiated and a compressed message arrived: plain `receive`
-    /// cannot inflate it (an inflating receive that takes the inflater is to come).
+    /// permessage-deflate was negotiated and data arrived: plain `receive` cannot inflate
+    /// it; call [`Connection::receive_inflate`](crate::Connection::receive_inflate) instead.
     InflaterRequired,
     /// The inflater's window is smaller than the peer's negotiated window bits need.
     InflaterTooSmall,

@@ -70,6 +70,13 @@ fn frame(from: Role, fin: bool, opcode: u8, compressed: bool, payload: &[u8]) ->
 
 /// A pair of connections that negotiated deflate (client and server configs given).
 fn negotiated(client: Config, server: Config) -> (Connection<TestMask>, Connection<NoMask>) {
+    let (c, s) = handshake(client, server);
+    assert!(c.deflate_params().is_some() && s.deflate_params().is_some());
+    (c, s)
+}
+
+/// A pair of open connections, whatever they negotiated.
+fn handshake(client: Config, server: Config) -> (Connection<TestMask>, Connection<NoMask>) {
     let mut c = Connection::client(client, test_mask as TestMask, NOW);
     let mut s = Connection::server(server, NOW);
     let mut out = vec![0u8; 1024];
@@ -83,7 +90,6 @@ fn negotiated(client: Config, server: Config) -> (Connection<TestMask>, Connecti
     let mut buf = out[..n].to_vec();
     let r = c.receive(NOW, &mut buf).unwrap();
     assert!(matches!(r.event, Some(Event::Established(_))));
-    assert!(c.deflate_params().is_some() && s.deflate_params().is_some());
     (c, s)
 }
 
@@ -290,7 +296,23 @@ fn context_takeover_keeps_the_window_across_messages() {
     let mut c = compressor();
     let first = compress_message(&mut c, &msg);
     let second = compress_message(&mut c, &msg);
-    assert!(second.len() < 20, "{}", second.len());
+    assert!(second.len() < 64, "{}", second.len());
+    // Alone (a fresh window), the second message does not decode to the text.
+    {
+        let (_, mut s) = negotiated(deflate_config(), deflate_config());
+        let mut memory = Memory::new(15);
+        let mut inflater = memory.inflater();
+        let alone = run(
+            &mut s,
+            &mut inflater,
+            &frame(Role::Client, true, 1, true, &second),
+            0,
+        );
+        assert_ne!(
+            alone.events,
+            [Ev::Text(String::from_utf8(msg.clone()).unwrap())]
+        );
+    }
     let mut wire = frame(Role::Client, true, 1, true, &first);
     wire.extend(frame(Role::Client, true, 1, true, &second));
     let (_, mut s) = negotiated(deflate_config(), deflate_config());
@@ -397,7 +419,7 @@ fn rsv1_rules_fail_with_1002() {
         }
     }
     // Without negotiation RSV1 is a reserved bit, with or without an inflater.
-    let (_, mut s) = negotiated(Config::new(), deflate_config());
+    let (_, mut s) = handshake(Config::new(), deflate_config());
     assert_eq!(s.deflate_params(), None);
     let mut memory = Memory::new(15);
     let mut inflater = memory.inflater();
@@ -627,15 +649,48 @@ fn the_inflater_must_be_there_and_big_enough() {
 }
 
 #[test]
-fn after_our_close_compressed_data_is_checked_but_not_delivered() {
-    let (_, mut s) = negotiated(deflate_config(), deflate_config());
-    let mut out = [0u8; 64];
-    s.close(NOW, CloseCode::Normal, "", &mut out).unwrap();
-    let z = compress_message(&mut compressor(), &text(50_000, 2));
-    let mut wire = frame(Role::Client, true, 1, true, &z);
+fn after_our_close_compressed_data_is_skipped_not_inflated() {
+    // §5.5.1: after our Close nothing is delivered; the engine skips compressed payloads
+    // without inflating them, so neither a bomb nor corrupt data costs work or a 1007.
+    let valid = compress_message(&mut compressor(), &text(50_000, 2));
+    let mut bomb = vec![0u8; 1 << 16];
+    let (_, _, n) = compress(
+        &mut compressor(),
+        &vec![0u8; 32 << 20],
+        &mut bomb,
+        TDEFLFlush::Sync,
+    );
+    bomb.truncate(n);
+    let corrupt = [0xffu8, 0xff, 0xff];
+    let mut wire = frame(Role::Client, true, 1, true, &valid);
+    wire.extend(frame(Role::Client, false, 2, true, &bomb[..n / 2]));
+    wire.extend(frame(Role::Client, true, 9, false, b"p"));
+    wire.extend(frame(Role::Client, true, 0, false, &bomb[n / 2..]));
+    wire.extend(frame(Role::Client, true, 2, true, &corrupt));
     wire.extend(frame(Role::Client, true, 8, false, &[3, 232]));
+    let server = deflate_config().with_max_message_len(1 << 20);
+    for chunk in [0, 700] {
+        let (_, mut s) = negotiated(deflate_config(), server);
+        let mut out = [0u8; 64];
+        s.close(NOW, CloseCode::Normal, "", &mut out).unwrap();
+        let mut memory = Memory::new(15);
+        let mut inflater = memory.inflater();
+        let got = run(&mut s, &mut inflater, &wire, chunk);
+        assert_eq!(
+            got.events,
+            [Ev::Close(1000, String::new())],
+            "chunk {chunk}"
+        );
+    }
+    // The same bytes while open: the bomb is stopped (1009), so the skip above is real.
+    let (_, mut s) = negotiated(deflate_config(), server);
     let mut memory = Memory::new(15);
     let mut inflater = memory.inflater();
-    let got = run(&mut s, &mut inflater, &wire, 700);
-    assert_eq!(got.events, [Ev::Close(1000, String::new())]);
+    let got = run(&mut s, &mut inflater, &wire, 0);
+    assert_eq!(
+        got.events.last(),
+        Some(&Ev::Error(Error::Protocol(
+            ProtocolViolation::MessageTooLarge
+        )))
+    );
 }

@@ -21,6 +21,10 @@ use crate::utf8::Utf8Validator;
 /// read of a block all hit L1/L2 instead of memory (larger frames arrive in several events).
 const TEXT_BLOCK_LEN: usize = 32 * 1024;
 
+/// The most compressed payload one inflater step takes in (see its use).
+#[cfg(feature = "deflate")]
+const COMPRESSED_BLOCK_LEN: usize = 8 * 1024;
+
 /// What the receive path remembers between calls.
 #[derive(Clone, Debug)]
 pub(crate) struct Receiver {
@@ -350,19 +354,19 @@ impl<M: MaskSource> Connection<M> {
                 && (current.is_none() || buf.is_empty())
                 && (self.receiver.deflate.input_done || self.receiver.deflate.may_have_output)
             {
-                let kind = self.receiver.message.unwrap_or(Opcode::Binary);
                 let last = self.receiver.deflate.input_done;
+                if !matches!(self.phase, Phase::Open) {
+                    self.discard_compressed(inflater.as_deref_mut(), last);
+                    continue;
+                }
+                let kind = self.receiver.message.unwrap_or(Opcode::Binary);
                 let raw = self.inflate_step(inflater.as_deref_mut(), &[], last)?;
                 if raw.len > 0 || raw.done {
-                    if matches!(self.phase, Phase::Open)
+                    if !self.swallows(kind, inflater.as_deref(), &raw)?
                         && let Some(inflater) = inflater.take()
                     {
                         let event = self.on_data(kind, inflater.output(&raw), raw.done)?;
                         return Ok(Received { consumed, event });
-                    }
-                    // §5.5.1: after our Close, data is still checked but not delivered.
-                    if let Some(inflater) = inflater.as_deref() {
-                        self.on_data(kind, inflater.output(&raw), raw.done)?;
                     }
                 } else if last {
                     idle_steps += 1;
@@ -397,6 +401,9 @@ impl<M: MaskSource> Connection<M> {
             }
             #[cfg(feature = "deflate")]
             if self.receiver.deflate.compressed && !frame.opcode.is_control() {
+                // Perf: unmask a bounded block, so a step that stops at its output limit
+                // re-masks little of what it gives back.
+                let take = take.min(COMPRESSED_BLOCK_LEN);
                 if take == 0 && frame.remaining > 0 {
                     self.receiver.frame = current;
                     return Ok(Received {
@@ -404,12 +411,23 @@ impl<M: MaskSource> Connection<M> {
                         event: None,
                     });
                 }
+                let last = frame.fin && frame.remaining == take as u64;
+                if !matches!(self.phase, Phase::Open) {
+                    // DoS: after our Close nothing is delivered, so nothing is inflated either
+                    // (a bomb then costs no work); the frames are only skipped.
+                    consumed += take;
+                    frame.remaining -= take as u64;
+                    buf = mem::take(&mut buf).get_mut(take..).unwrap_or_default();
+                    current = (frame.remaining > 0).then_some(frame);
+                    self.receiver.frame = current;
+                    self.discard_compressed(inflater.as_deref_mut(), last);
+                    continue;
+                }
                 let input = buf.get_mut(..take).unwrap_or_default();
                 let before = frame.masker;
                 if let Some(masker) = &mut frame.masker {
                     masker.apply(input);
                 }
-                let last = frame.fin && frame.remaining == take as u64;
                 let raw = self.inflate_step(inflater.as_deref_mut(), input, last)?;
                 let used = raw.consumed.min(take);
                 if used < take {
@@ -432,16 +450,12 @@ impl<M: MaskSource> Connection<M> {
                 buf = mem::take(&mut buf).get_mut(used..).unwrap_or_default();
                 current = (frame.remaining > 0).then_some(frame);
                 self.receiver.frame = current;
-                if raw.len > 0 || raw.done {
-                    if matches!(self.phase, Phase::Open)
-                        && let Some(inflater) = inflater.take()
-                    {
-                        let event = self.on_data(frame.opcode, inflater.output(&raw), raw.done)?;
-                        return Ok(Received { consumed, event });
-                    }
-                    if let Some(inflater) = inflater.as_deref() {
-                        self.on_data(frame.opcode, inflater.output(&raw), raw.done)?;
-                    }
+                if (raw.len > 0 || raw.done)
+                    && !self.swallows(frame.opcode, inflater.as_deref(), &raw)?
+                    && let Some(inflater) = inflater.take()
+                {
+                    let event = self.on_data(frame.opcode, inflater.output(&raw), raw.done)?;
+                    return Ok(Received { consumed, event });
                 }
                 continue;
             }
@@ -523,6 +537,49 @@ impl<M: MaskSource> Connection<M> {
             deflate.may_have_output = false;
         }
         Ok(raw)
+    }
+
+    /// Whether inflated text `raw` completes no code point (only a split one's first bytes,
+    /// not first or last in its message): then it makes no event, and the validator keeps
+    /// the bytes; the caller goes on instead of returning "needs more bytes" with output
+    /// still to come.
+    #[cfg(feature = "deflate")]
+    fn swallows(
+        &mut self,
+        kind: Opcode,
+        inflater: Option<&Inflater<'_>>,
+        raw: &RawStep,
+    ) -> Result<bool, Error> {
+        // Stashed bytes plus 4 new ones always complete (or break) a code point.
+        if kind != Opcode::Text || raw.len >= 4 || raw.done || self.receiver.first_pending {
+            return Ok(false);
+        }
+        let output = inflater.map_or(&[][..], |inflater| inflater.output(raw));
+        let mut trial = self.receiver.utf8;
+        match trial.feed(output) {
+            Ok(text) if text.is_empty() => {
+                self.receiver.utf8 = trial;
+                Ok(true)
+            }
+            Ok(_) => Ok(false),
+            Err(_) => Err(self.fail(Error::Protocol(ProtocolViolation::InvalidUtf8))),
+        }
+    }
+
+    /// After our Close: drops the open compressed message's input instead of inflating it;
+    /// `last` ends the message.
+    #[cfg(feature = "deflate")]
+    fn discard_compressed(&mut self, inflater: Option<&mut Inflater<'_>>, last: bool) {
+        if let Some(inflater) = inflater {
+            inflater.reset();
+        }
+        let deflate = &mut self.receiver.deflate;
+        deflate.may_have_output = false;
+        if last {
+            deflate.compressed = false;
+            deflate.input_done = false;
+            self.receiver.message = None;
+        }
     }
 
     /// Gathers and checks one frame header; returns the bytes used from `buf` and the frame

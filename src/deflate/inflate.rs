@@ -289,8 +289,10 @@ impl<'m> Inflater<'m> {
 
     /// Drops any message in progress (after an error or a close).
     pub fn reset(&mut self) {
+        let keep = self.no_context_takeover;
         self.final_block = true;
         self.no_context_takeover = true;
         self.finish();
+        self.no_context_takeover = keep;
     }
 }
