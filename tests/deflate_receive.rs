@@ -107,7 +107,7 @@ struct Run {
 
 fn run<M: wsmachine::MaskSource>(
     conn: &mut Connection<M>,
-    inflater: &mut Inflater<'_>,
+    memory: &mut Memory,
     input: &[u8],
     chunk: usize,
 ) -> Run {
@@ -123,7 +123,7 @@ fn run<M: wsmachine::MaskSource>(
     'feed: for piece in input.chunks(step) {
         buf.extend_from_slice(piece);
         loop {
-            match conn.receive_inflate(NOW, &mut buf, inflater) {
+            match conn.receive_inflate(NOW, &mut buf, memory.view()) {
                 Ok(received) => {
                     let consumed = received.consumed;
                     let Some(event) = received.event else {
@@ -167,8 +167,14 @@ impl Memory {
         }
     }
 
-    fn inflater(&mut self) -> Inflater<'_> {
-        Inflater::new(&mut self.state, &mut self.window, false, u64::MAX).unwrap()
+    /// Starts a new stream (a new connection's inflater).
+    fn reset(&mut self) {
+        Inflater::new(&mut self.state, &mut self.window, false, u64::MAX).unwrap();
+    }
+
+    /// The per-call view a driver makes.
+    fn view(&mut self) -> Inflater<'_> {
+        Inflater::resume(&mut self.state, &mut self.window).unwrap()
     }
 }
 
@@ -213,8 +219,8 @@ fn compressed_text_arrives_in_chunks_whatever_the_split() {
         for chunk in [0usize, 1, 3, 1500] {
             let (_, mut s) = negotiated(deflate_config(), config);
             let mut memory = Memory::new(15);
-            let mut inflater = memory.inflater();
-            let got = run(&mut s, &mut inflater, &wire, chunk);
+            memory.reset();
+            let got = run(&mut s, &mut memory, &wire, chunk);
             assert_eq!(got.events, expected, "per call {per_call}, chunk {chunk}");
             // A text chunk may carry a code point from the stash (up to 3 bytes more).
             assert!(
@@ -233,8 +239,8 @@ fn the_client_inflates_unmasked_server_frames_too() {
     let wire = frame(Role::Server, true, 2, true, &z);
     let (mut c, _) = negotiated(deflate_config(), deflate_config());
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
-    let got = run(&mut c, &mut inflater, &wire, 0);
+    memory.reset();
+    let got = run(&mut c, &mut memory, &wire, 0);
     assert_eq!(got.events, [Ev::Binary(data)]);
 }
 
@@ -253,8 +259,8 @@ fn fragments_carry_rsv1_on_the_first_frame_only_and_pings_may_interleave() {
     for chunk in [0, 1, 999] {
         let (_, mut s) = negotiated(deflate_config(), deflate_config());
         let mut memory = Memory::new(15);
-        let mut inflater = memory.inflater();
-        let got = run(&mut s, &mut inflater, &wire, chunk);
+        memory.reset();
+        let got = run(&mut s, &mut memory, &wire, chunk);
         assert_eq!(
             got.events,
             [
@@ -277,8 +283,8 @@ fn empty_compressed_messages_and_a_final_block() {
     wire.extend(frame(Role::Client, true, 1, true, &[0x00])); // an empty stored block, unended
     let (_, mut s) = negotiated(deflate_config(), deflate_config());
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
-    let got = run(&mut s, &mut inflater, &wire, 0);
+    memory.reset();
+    let got = run(&mut s, &mut memory, &wire, 0);
     assert_eq!(
         got.events,
         [
@@ -301,10 +307,10 @@ fn context_takeover_keeps_the_window_across_messages() {
     {
         let (_, mut s) = negotiated(deflate_config(), deflate_config());
         let mut memory = Memory::new(15);
-        let mut inflater = memory.inflater();
+        memory.reset();
         let alone = run(
             &mut s,
-            &mut inflater,
+            &mut memory,
             &frame(Role::Client, true, 1, true, &second),
             0,
         );
@@ -317,8 +323,8 @@ fn context_takeover_keeps_the_window_across_messages() {
     wire.extend(frame(Role::Client, true, 1, true, &second));
     let (_, mut s) = negotiated(deflate_config(), deflate_config());
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
-    let got = run(&mut s, &mut inflater, &wire, 5);
+    memory.reset();
+    let got = run(&mut s, &mut memory, &wire, 5);
     let m = String::from_utf8(msg).unwrap();
     assert_eq!(got.events, [Ev::Text(m.clone()), Ev::Text(m)]);
 }
@@ -331,7 +337,7 @@ fn no_context_takeover_resets_the_window() {
     let (_, mut s) = negotiated(client, deflate_config());
     assert!(s.deflate_params().unwrap().client_no_context_takeover);
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
+    memory.reset();
     let mut wire = Vec::new();
     let msgs: Vec<Vec<u8>> = (0..3).map(|i| text(5_000, i)).collect();
     for m in &msgs {
@@ -344,7 +350,7 @@ fn no_context_takeover_resets_the_window() {
             &compress_message(&mut compressor(), m),
         ));
     }
-    let got = run(&mut s, &mut inflater, &wire, 0);
+    let got = run(&mut s, &mut memory, &wire, 0);
     let expected: Vec<Ev> = msgs
         .iter()
         .map(|m| Ev::Text(String::from_utf8(m.clone()).unwrap()))
@@ -368,8 +374,8 @@ fn no_context_takeover_resets_the_window() {
         &compress_message(&mut c, &msgs[0]),
     ));
     let (_, mut s) = negotiated(client, deflate_config());
-    let mut inflater = memory.inflater();
-    let got = run(&mut s, &mut inflater, &wire, 0);
+    memory.reset();
+    let got = run(&mut s, &mut memory, &wire, 0);
     assert_eq!(got.events.len(), 2);
     assert_ne!(got.events[1], got.events[0]);
 }
@@ -408,8 +414,8 @@ fn rsv1_rules_fail_with_1002() {
         for chunk in [0, 1] {
             let (_, mut s) = negotiated(deflate_config(), deflate_config());
             let mut memory = Memory::new(15);
-            let mut inflater = memory.inflater();
-            let got = run(&mut s, &mut inflater, &wire, chunk);
+            memory.reset();
+            let got = run(&mut s, &mut memory, &wire, chunk);
             assert_eq!(
                 got.events.last(),
                 Some(&Ev::Error(Error::Protocol(violation))),
@@ -422,10 +428,10 @@ fn rsv1_rules_fail_with_1002() {
     let (_, mut s) = handshake(Config::new(), deflate_config());
     assert_eq!(s.deflate_params(), None);
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
+    memory.reset();
     let got = run(
         &mut s,
-        &mut inflater,
+        &mut memory,
         &frame(Role::Client, true, 1, true, &z),
         0,
     );
@@ -439,8 +445,8 @@ fn rsv1_rules_fail_with_1002() {
         let (_, mut s) = negotiated(deflate_config(), deflate_config());
         let mut f = frame(Role::Client, true, 1, false, b"x");
         f[0] |= rsv;
-        let mut inflater = memory.inflater();
-        let got = run(&mut s, &mut inflater, &f, 0);
+        memory.reset();
+        let got = run(&mut s, &mut memory, &f, 0);
         assert_eq!(
             got.events,
             [Ev::Error(Error::Protocol(ProtocolViolation::ReservedBits))]
@@ -457,10 +463,10 @@ fn invalid_deflate_data_fails_with_1007() {
     ] {
         let (_, mut s) = negotiated(deflate_config(), deflate_config());
         let mut memory = Memory::new(15);
-        let mut inflater = memory.inflater();
+        memory.reset();
         let got = run(
             &mut s,
-            &mut inflater,
+            &mut memory,
             &frame(Role::Client, true, 2, true, bad),
             1,
         );
@@ -491,10 +497,10 @@ fn inflated_text_is_utf8_checked_across_chunk_edges() {
         ));
         let (_, mut s) = negotiated(deflate_config(), config);
         let mut memory = Memory::new(15);
-        let mut inflater = memory.inflater();
+        memory.reset();
         let got = run(
             &mut s,
-            &mut inflater,
+            &mut memory,
             &frame(Role::Client, true, 1, true, &z),
             0,
         );
@@ -514,10 +520,10 @@ fn max_message_len_applies_to_the_decompressed_size() {
     let server = deflate_config().with_max_message_len(10_000);
     let (_, mut s) = negotiated(deflate_config(), server);
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
+    memory.reset();
     let got = run(
         &mut s,
-        &mut inflater,
+        &mut memory,
         &frame(Role::Client, true, 2, true, &z),
         0,
     );
@@ -531,10 +537,10 @@ fn max_message_len_applies_to_the_decompressed_size() {
     // Exactly at the limit is fine.
     let z = compress_message(&mut compressor(), &msg[..10_000]);
     let (_, mut s) = negotiated(deflate_config(), server);
-    let mut inflater = memory.inflater();
+    memory.reset();
     let got = run(
         &mut s,
-        &mut inflater,
+        &mut memory,
         &frame(Role::Client, true, 2, true, &z),
         0,
     );
@@ -563,14 +569,14 @@ fn a_gigabyte_bomb_stops_at_the_limit_in_bounded_steps() {
     let server = deflate_config().with_max_message_len(max);
     let (_, mut s) = negotiated(deflate_config(), server);
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
+    memory.reset();
     let mut wire = frame(Role::Client, true, 2, true, &bomb);
     let mut delivered = 0u64;
     let mut calls = 0u64;
     let mut offset = 0;
     let result = loop {
         calls += 1;
-        match s.receive_inflate(NOW, &mut wire[offset..], &mut inflater) {
+        match s.receive_inflate(NOW, &mut wire[offset..], memory.view()) {
             Ok(r) => {
                 if let Some(Event::Binary(b)) = r.event {
                     assert!(b.len() <= 16 * 1024);
@@ -606,10 +612,10 @@ fn a_back_reference_beyond_the_negotiated_window_fails_with_1007() {
     let z = compress_message(&mut compressor(), &msg);
     // The caller's window is 32 KiB, but only the negotiated 512 bytes are used.
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
+    memory.reset();
     let got = run(
         &mut s,
-        &mut inflater,
+        &mut memory,
         &frame(Role::Client, true, 2, true, &z),
         0,
     );
@@ -619,7 +625,7 @@ fn a_back_reference_beyond_the_negotiated_window_fails_with_1007() {
             ProtocolViolation::InvalidCompressedData
         ))]
     );
-    assert_eq!(inflater.window_len(), 512);
+    assert_eq!(memory.state.window_len(), 512);
 }
 
 #[test]
@@ -633,14 +639,14 @@ fn the_inflater_must_be_there_and_big_enough() {
     );
     // A 12-bit window cannot inflate a 15-bit peer; nothing changes, a larger one works.
     let mut small = Memory::new(12);
-    let mut inflater = small.inflater();
+    small.reset();
     assert_eq!(
-        s.receive_inflate(NOW, &mut wire.clone(), &mut inflater),
+        s.receive_inflate(NOW, &mut wire.clone(), small.view()),
         Err(Error::Usage(Misuse::InflaterTooSmall))
     );
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
-    let r = s.receive_inflate(NOW, &mut wire, &mut inflater).unwrap();
+    memory.reset();
+    let r = s.receive_inflate(NOW, &mut wire, memory.view()).unwrap();
     let Some(Event::Text(t)) = r.event else {
         panic!("{:?}", r.event)
     };
@@ -674,8 +680,8 @@ fn after_our_close_compressed_data_is_skipped_not_inflated() {
         let mut out = [0u8; 64];
         s.close(NOW, CloseCode::Normal, "", &mut out).unwrap();
         let mut memory = Memory::new(15);
-        let mut inflater = memory.inflater();
-        let got = run(&mut s, &mut inflater, &wire, chunk);
+        memory.reset();
+        let got = run(&mut s, &mut memory, &wire, chunk);
         assert_eq!(
             got.events,
             [Ev::Close(1000, String::new())],
@@ -685,8 +691,8 @@ fn after_our_close_compressed_data_is_skipped_not_inflated() {
     // The same bytes while open: the bomb is stopped (1009), so the skip above is real.
     let (_, mut s) = negotiated(deflate_config(), server);
     let mut memory = Memory::new(15);
-    let mut inflater = memory.inflater();
-    let got = run(&mut s, &mut inflater, &wire, 0);
+    memory.reset();
+    let got = run(&mut s, &mut memory, &wire, 0);
     assert_eq!(
         got.events.last(),
         Some(&Ev::Error(Error::Protocol(

@@ -266,20 +266,63 @@ impl<M: MaskSource> Connection<M> {
     }
 
     /// [`receive`](Self::receive) for a connection that may have negotiated
-    /// permessage-deflate: compressed messages are inflated into `inflater`'s window.
+    /// permessage-deflate: compressed messages are inflated into `inflater`'s window (a
+    /// view of the caller's state and window, made per call, see below).
     ///
     /// Call it wherever `receive` would be called (the handshake too) once
-    /// [`Config::with_deflate`] is on; it behaves exactly like `receive` for uncompressed
-    /// messages and connections without deflate. A compressed message arrives in the same
+    /// [`Config::with_deflate`] is on, with the same contract: call again with the rest of
+    /// the buffer until the event is `None`, which means every byte was consumed and more
+    /// are needed. It behaves exactly like `receive` for uncompressed messages and
+    /// connections without deflate. A compressed message arrives in the same
     /// [`Event::Text`](crate::Event::Text) and [`Event::Binary`](crate::Event::Binary)
     /// chunks, borrowing the inflater's window instead of `buf` (text is UTF-8 checked
-    /// across chunks as ever). Each call decompresses at most
+    /// across chunks, a code point split between inflater outputs included). Each call
+    /// decompresses at most
     /// [`DeflateConfig::max_inflate_per_call`](crate::deflate::DeflateConfig::max_inflate_per_call)
-    /// bytes, and a chunk ends where the window wraps, so a call may leave compressed bytes
-    /// of `buf` unconsumed: keep them at the front, as during the handshake.
+    /// bytes, and a chunk also ends where the window wraps. After this side's Close,
+    /// compressed payloads are skipped without being inflated (nothing is delivered then).
     ///
     /// `max_message_len` applies to the decompressed size, checked as bytes come out (and
     /// also to the compressed size on the wire).
+    ///
+    /// # Memory, for a driver
+    /// Own one [`InflateState`](crate::deflate::InflateState) (about 11 KB) and one window
+    /// of [`window_len`](crate::deflate::window_len)`(bits)` bytes per connection, `bits`
+    /// being the peer's negotiated window ([`deflate_params`](Self::deflate_params):
+    /// `client_max_window_bits` on a server, `server_max_window_bits` on a client; or
+    /// simply the largest your [`DeflateConfig`](crate::deflate::DeflateConfig) accepts,
+    /// 15 by default). Keep both for the connection's life (the window holds the LZ77
+    /// context across messages) and make the view per call:
+    ///
+    /// ```
+    /// use wsmachine::deflate::{InflateState, Inflater, window_len};
+    /// use wsmachine::{Connection, Error, Event, Instant, NoMask};
+    ///
+    /// struct Driver {
+    ///     conn: Connection<NoMask>,
+    ///     state: InflateState,
+    ///     window: Box<[u8]>,
+    /// }
+    ///
+    /// impl Driver {
+    ///     fn new(conn: Connection<NoMask>) -> Self {
+    ///         let window = vec![0; window_len(15)].into_boxed_slice();
+    ///         Self { conn, state: InflateState::new(), window }
+    ///     }
+    ///
+    ///     /// One step of the read loop: the next event, and the bytes it used.
+    ///     fn next<'a>(&'a mut self, now: Instant, buf: &'a mut [u8])
+    ///         -> Result<(usize, Option<Event<'a>>), Error> {
+    ///         let Some(inflater) = Inflater::resume(&mut self.state, &mut self.window) else {
+    ///             unreachable!("a power-of-two window of at least 256 bytes")
+    ///         };
+    ///         let received = self.conn.receive_inflate(now, buf, inflater)?;
+    ///         Ok((received.consumed, received.event))
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// The connection sets the context-takeover rule and the message limit on the state.
     ///
     /// # Errors
     /// As `receive`, and [`ProtocolViolation::InvalidCompressedData`](crate::ProtocolViolation)
@@ -295,7 +338,7 @@ impl<M: MaskSource> Connection<M> {
         &mut self,
         now: Instant,
         buf: &'a mut [u8],
-        inflater: &'a mut crate::deflate::Inflater<'_>,
+        mut inflater: crate::deflate::Inflater<'a>,
     ) -> Result<Received<'a>, Error> {
         if let Some(params) = self.receiver.deflate.params()
             && matches!(self.phase, Phase::Open | Phase::CloseSent)
@@ -325,7 +368,7 @@ impl<M: MaskSource> Connection<M> {
         &mut self,
         now: Instant,
         buf: &'a mut [u8],
-        #[cfg(feature = "deflate")] inflater: Option<&'a mut crate::deflate::Inflater<'_>>,
+        #[cfg(feature = "deflate")] inflater: Option<crate::deflate::Inflater<'a>>,
     ) -> Result<Received<'a>, Error> {
         self.now = self.now.max(now);
         if !buf.is_empty() {

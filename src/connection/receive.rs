@@ -336,7 +336,7 @@ impl<M: MaskSource> Connection<M> {
         &mut self,
         now: Instant,
         buf: &'a mut [u8],
-        #[cfg(feature = "deflate")] mut inflater: Option<&'a mut Inflater<'_>>,
+        #[cfg(feature = "deflate")] mut inflater: Option<Inflater<'a>>,
     ) -> Result<Received<'a>, Error> {
         let mut buf = buf;
         let mut consumed = 0;
@@ -356,16 +356,16 @@ impl<M: MaskSource> Connection<M> {
             {
                 let last = self.receiver.deflate.input_done;
                 if !matches!(self.phase, Phase::Open) {
-                    self.discard_compressed(inflater.as_deref_mut(), last);
+                    self.discard_compressed(inflater.as_mut(), last);
                     continue;
                 }
                 let kind = self.receiver.message.unwrap_or(Opcode::Binary);
-                let raw = self.inflate_step(inflater.as_deref_mut(), &[], last)?;
+                let raw = self.inflate_step(inflater.as_mut(), &[], last)?;
                 if raw.len > 0 || raw.done {
-                    if !self.swallows(kind, inflater.as_deref(), &raw)?
+                    if !self.swallows(kind, inflater.as_ref(), &raw)?
                         && let Some(inflater) = inflater.take()
                     {
-                        let event = self.on_data(kind, inflater.output(&raw), raw.done)?;
+                        let event = self.on_data(kind, inflater.into_output(&raw), raw.done)?;
                         return Ok(Received { consumed, event });
                     }
                 } else if last {
@@ -420,7 +420,7 @@ impl<M: MaskSource> Connection<M> {
                     buf = mem::take(&mut buf).get_mut(take..).unwrap_or_default();
                     current = (frame.remaining > 0).then_some(frame);
                     self.receiver.frame = current;
-                    self.discard_compressed(inflater.as_deref_mut(), last);
+                    self.discard_compressed(inflater.as_mut(), last);
                     continue;
                 }
                 let input = buf.get_mut(..take).unwrap_or_default();
@@ -428,7 +428,7 @@ impl<M: MaskSource> Connection<M> {
                 if let Some(masker) = &mut frame.masker {
                     masker.apply(input);
                 }
-                let raw = self.inflate_step(inflater.as_deref_mut(), input, last)?;
+                let raw = self.inflate_step(inflater.as_mut(), input, last)?;
                 let used = raw.consumed.min(take);
                 if used < take {
                     // The step stopped at its output limit: give the rest back, masked again,
@@ -451,10 +451,10 @@ impl<M: MaskSource> Connection<M> {
                 current = (frame.remaining > 0).then_some(frame);
                 self.receiver.frame = current;
                 if (raw.len > 0 || raw.done)
-                    && !self.swallows(frame.opcode, inflater.as_deref(), &raw)?
+                    && !self.swallows(frame.opcode, inflater.as_ref(), &raw)?
                     && let Some(inflater) = inflater.take()
                 {
-                    let event = self.on_data(frame.opcode, inflater.output(&raw), raw.done)?;
+                    let event = self.on_data(frame.opcode, inflater.into_output(&raw), raw.done)?;
                     return Ok(Received { consumed, event });
                 }
                 continue;

@@ -11,14 +11,48 @@ use miniz_oxide::inflate::core::{DecompressorOxide, decompress_with_limit, infla
 /// RFC 7692 §7.2.2: the sender removed this sync-flush tail; the receiver appends it.
 const TRAILER: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-/// The decoder state a caller owns (about 11 KB), beside its window buffer.
-#[derive(Default)]
-pub struct InflateState(DecompressorOxide);
+/// The decoder state a caller owns (about 11 KB), beside its window buffer: miniz_oxide's
+/// decoder and where the stream stands in the window, so an [`Inflater`] can be a short
+/// view made per call ([`Inflater::resume`]).
+pub struct InflateState {
+    decoder: DecompressorOxide,
+    /// The part of the window in use: exactly the peer's negotiated window once a
+    /// connection configured it, so a back-reference beyond it fails (miniz_oxide refuses
+    /// a distance longer than its output buffer) instead of reading stale bytes.
+    // INVARIANT: 0 (no window yet) or a power of two ≥ 256; pos ≤ active.
+    active: usize,
+    pos: usize,
+    produced: u64,
+    max_message_len: u64,
+    no_context_takeover: bool,
+    trailer_fed: usize,
+    final_block: bool,
+}
+
+impl Default for InflateState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl InflateState {
+    /// Bytes of window the stream uses now (0 before a window was given).
+    pub const fn window_len(&self) -> usize {
+        self.active
+    }
+
     /// A fresh state.
     pub fn new() -> Self {
-        Self(DecompressorOxide::new())
+        Self {
+            decoder: DecompressorOxide::new(),
+            active: 0,
+            pos: 0,
+            produced: 0,
+            max_message_len: u64::MAX,
+            no_context_takeover: false,
+            trailer_fed: 0,
+            final_block: false,
+        }
     }
 }
 
@@ -57,26 +91,18 @@ pub(crate) struct RawStep {
     pub(crate) done: bool,
 }
 
-/// An inflater for one direction of one connection.
+/// An inflater for one direction of one connection: a view of the caller's
+/// [`InflateState`] and window buffer (all its progress lives in the state).
 ///
 /// With a [`Connection`](crate::Connection), hand it to
 /// [`receive_inflate`](crate::Connection::receive_inflate): the connection then sets the
 /// window size, the context-takeover rule and the message limit from the negotiation and
-/// its [`Config`](crate::Config), whatever `new` was given.
+/// its [`Config`](crate::Config), whatever `new` was given. A driver that keeps the state
+/// and the window in its own struct makes the view per call with [`resume`](Self::resume).
 pub struct Inflater<'m> {
     state: &'m mut InflateState,
+    // INVARIANT: a power of two ≥ 256 and ≥ `state.active`.
     window: &'m mut [u8],
-    /// The part of `window` in use: exactly the peer's negotiated window once a connection
-    /// configured it, so a back-reference beyond it fails (miniz_oxide refuses a distance
-    /// longer than its output buffer) instead of reading stale bytes.
-    // INVARIANT: a power of two, 256 ≤ active ≤ window.len(); pos ≤ active.
-    active: usize,
-    pos: usize,
-    produced: u64,
-    max_message_len: u64,
-    no_context_takeover: bool,
-    trailer_fed: usize,
-    final_block: bool,
 }
 
 impl<'m> Inflater<'m> {
@@ -91,19 +117,29 @@ impl<'m> Inflater<'m> {
         if !window.len().is_power_of_two() || window.len() < window_len(8) {
             return None;
         }
-        state.0.init();
-        let active = window.len();
-        Some(Self {
-            state,
-            window,
-            active,
-            pos: 0,
-            produced: 0,
-            max_message_len,
-            no_context_takeover,
-            trailer_fed: 0,
-            final_block: false,
-        })
+        *state = InflateState::new();
+        state.active = window.len();
+        state.max_message_len = max_message_len;
+        state.no_context_takeover = no_context_takeover;
+        Some(Self { state, window })
+    }
+
+    /// The same stream again: a view of a state and window used before (by `new` or
+    /// `resume`), continuing where they stood. A fresh state starts a stream. `window`
+    /// must hold the bytes it held (the same buffer): the LZ77 context lives there.
+    /// `None` if `window` is not a power of two of at least 256 bytes, or shorter than the
+    /// window in use.
+    pub fn resume(state: &'m mut InflateState, window: &'m mut [u8]) -> Option<Self> {
+        if !window.len().is_power_of_two() || window.len() < window_len(8) {
+            return None;
+        }
+        if state.active == 0 {
+            state.active = window.len();
+        }
+        if window.len() < state.active {
+            return None;
+        }
+        Some(Self { state, window })
     }
 
     /// Decompresses part of a message: at most `limit` output bytes (and never past the
@@ -130,7 +166,7 @@ impl<'m> Inflater<'m> {
 
     /// Bytes of window this inflater uses now.
     pub const fn window_len(&self) -> usize {
-        self.active
+        self.state.active
     }
 
     /// Connection: use exactly `1 << bits` bytes of the window, the context rule and the
@@ -140,19 +176,28 @@ impl<'m> Inflater<'m> {
         if want > self.window.len() {
             return false;
         }
-        if want != self.active {
+        if want != self.state.active {
             // A new window size starts a new stream.
-            self.active = want;
+            self.state.active = want;
             self.reset();
         }
-        self.no_context_takeover = no_context_takeover;
-        self.max_message_len = max;
+        self.state.no_context_takeover = no_context_takeover;
+        self.state.max_message_len = max;
         true
     }
 
     /// The output of a [`RawStep`], borrowed from the window.
     pub(crate) fn output(&self, raw: &RawStep) -> &[u8] {
         self.window
+            .get(raw.start..raw.start.saturating_add(raw.len))
+            .unwrap_or_default()
+    }
+
+    /// The output of a [`RawStep`], borrowed from the window for as long as the view's
+    /// borrow (so an event can outlive the view).
+    pub(crate) fn into_output(self, raw: &RawStep) -> &'m [u8] {
+        let window: &'m [u8] = self.window;
+        window
             .get(raw.start..raw.start.saturating_add(raw.len))
             .unwrap_or_default()
     }
@@ -167,7 +212,7 @@ impl<'m> Inflater<'m> {
         last: bool,
         limit: usize,
     ) -> Result<RawStep, InflateError> {
-        if self.final_block {
+        if self.state.final_block {
             // After a BFINAL block only the end of the message may follow.
             if !input.is_empty() {
                 return Err(InflateError::Corrupt);
@@ -183,11 +228,11 @@ impl<'m> Inflater<'m> {
                 done,
             });
         }
-        if self.pos >= self.active {
-            self.pos = 0;
+        if self.state.pos >= self.state.active {
+            self.state.pos = 0;
         }
         let limit = limit.max(1);
-        let start = self.pos;
+        let start = self.state.pos;
         let mut written = 0;
         let mut consumed = 0;
         if !input.is_empty() || !last {
@@ -197,7 +242,7 @@ impl<'m> Inflater<'m> {
             let ends = last && used == input.len();
             match status {
                 TINFLStatus::Done => {
-                    self.final_block = true;
+                    self.state.final_block = true;
                     if ends {
                         self.finish();
                     }
@@ -221,16 +266,16 @@ impl<'m> Inflater<'m> {
             }
         }
         // RFC 7692 §7.2.2: append 00 00 ff ff to the message's payload.
-        let trailer = TRAILER.get(self.trailer_fed..).unwrap_or(&[]);
+        let trailer = TRAILER.get(self.state.trailer_fed..).unwrap_or(&[]);
         let (status, used, out) = self.run(trailer, limit - written)?;
-        self.trailer_fed += used;
+        self.state.trailer_fed += used;
         written += out;
         let done = match status {
             TINFLStatus::Done => {
-                self.final_block = true;
+                self.state.final_block = true;
                 true
             }
-            TINFLStatus::NeedsMoreInput => self.trailer_fed == TRAILER.len(),
+            TINFLStatus::NeedsMoreInput => self.state.trailer_fed == TRAILER.len(),
             TINFLStatus::HasMoreOutput => false,
             _ => return Err(InflateError::Corrupt),
         };
@@ -253,46 +298,47 @@ impl<'m> Inflater<'m> {
         limit: usize,
     ) -> Result<(TINFLStatus, usize, usize), InflateError> {
         let room = self
+            .state
             .max_message_len
-            .saturating_sub(self.produced)
+            .saturating_sub(self.state.produced)
             .saturating_add(1);
         let out_max = usize::try_from(room).unwrap_or(usize::MAX).min(limit);
-        let window = self.window.get_mut(..self.active).unwrap_or_default();
+        let window = self.window.get_mut(..self.state.active).unwrap_or_default();
         let (status, consumed, written) = decompress_with_limit(
-            &mut self.state.0,
+            &mut self.state.decoder,
             data,
             window,
-            self.pos,
+            self.state.pos,
             out_max,
             inflate_flags::TINFL_FLAG_HAS_MORE_INPUT,
         );
-        self.produced = self.produced.saturating_add(written as u64);
-        if self.produced > self.max_message_len {
+        self.state.produced = self.state.produced.saturating_add(written as u64);
+        if self.state.produced > self.state.max_message_len {
             return Err(InflateError::TooLarge);
         }
-        self.pos = self.pos.saturating_add(written);
+        self.state.pos = self.state.pos.saturating_add(written);
         Ok((status, consumed, written))
     }
 
     /// The message ended: get ready for the next one (RFC 7692 §7.2.2 context rules).
     fn finish(&mut self) {
-        self.produced = 0;
-        self.trailer_fed = 0;
-        if self.final_block || self.no_context_takeover {
-            self.state.0.init();
+        self.state.produced = 0;
+        self.state.trailer_fed = 0;
+        if self.state.final_block || self.state.no_context_takeover {
+            self.state.decoder.init();
         }
-        if self.no_context_takeover {
-            self.pos = 0;
+        if self.state.no_context_takeover {
+            self.state.pos = 0;
         }
-        self.final_block = false;
+        self.state.final_block = false;
     }
 
     /// Drops any message in progress (after an error or a close).
     pub fn reset(&mut self) {
-        let keep = self.no_context_takeover;
-        self.final_block = true;
-        self.no_context_takeover = true;
+        let keep = self.state.no_context_takeover;
+        self.state.final_block = true;
+        self.state.no_context_takeover = true;
         self.finish();
-        self.no_context_takeover = keep;
+        self.state.no_context_takeover = keep;
     }
 }
