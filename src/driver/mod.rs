@@ -329,6 +329,28 @@ impl Engine {
         }
     }
 
+    #[cfg(feature = "deflate")]
+    fn receive_inflate<'a>(
+        &mut self,
+        now: Instant,
+        buf: &'a mut [u8],
+        inflater: crate::deflate::Inflater<'a>,
+    ) -> Result<crate::Received<'a>, crate::Error> {
+        match self {
+            Self::Server(conn) => conn.receive_inflate(now, buf, inflater),
+            Self::Client(conn) => conn.receive_inflate(now, buf, inflater),
+        }
+    }
+
+    /// The window bits of the peer's compressor, if permessage-deflate was negotiated.
+    #[cfg(feature = "deflate")]
+    fn peer_window_bits(&self) -> Option<u8> {
+        match self {
+            Self::Server(conn) => conn.deflate_params().map(|p| p.client_max_window_bits),
+            Self::Client(conn) => conn.deflate_params().map(|p| p.server_max_window_bits),
+        }
+    }
+
     /// The compressor for this connection's sending direction, if deflate was negotiated.
     #[cfg(feature = "deflate-compress")]
     fn deflater(&self) -> Option<crate::deflate::Deflater> {
@@ -403,6 +425,22 @@ enum Partial {
     Streamed,
 }
 
+/// The receiving half of permessage-deflate: the inflater's state and the peer's window.
+#[cfg(feature = "deflate")]
+struct Inflate {
+    state: crate::deflate::InflateState,
+    window: Box<[u8]>,
+}
+
+#[cfg(feature = "deflate")]
+impl fmt::Debug for Inflate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inflate")
+            .field("window_len", &self.window.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// How long a grown read buffer outlives the last read into it: a connection that carries
 /// large messages keeps its large reads, an idle one is back to the small buffer after a
 /// second (the tokio driver gives it back at its next wake-up: read, keepalive or command).
@@ -449,6 +487,10 @@ pub(crate) struct Core {
     pub(crate) write_buffer_limit: usize,
     /// The subprotocol the handshake agreed on.
     pub(crate) protocol: Option<Box<str>>,
+    /// permessage-deflate inflater: its state and the peer's window, made when the handshake
+    /// negotiates deflate (11 KB of state plus `2^bits` of window, on the heap).
+    #[cfg(feature = "deflate")]
+    inflate: Option<Box<Inflate>>,
     /// permessage-deflate compressor, made at the first data send once negotiated (about
     /// 320 KB of heap; connections that negotiated nothing or never send pay nothing).
     #[cfg(feature = "deflate-compress")]
@@ -482,6 +524,8 @@ impl Core {
             protocol: None,
             #[cfg(feature = "deflate-compress")]
             deflater: None,
+            #[cfg(feature = "deflate")]
+            inflate: None,
         }
     }
 
@@ -614,7 +658,24 @@ impl Core {
         loop {
             // Where chunks borrowing the read buffer start, to find them in it.
             let (base, rbuf_len) = (self.rbuf.as_ptr() as usize, self.rlen);
+            // Inflated chunks borrow the window, not the read buffer.
+            let inflating = self.inflating();
             let buf = self.rbuf.get_mut(self.start..self.end).unwrap_or_default();
+            #[cfg(feature = "deflate")]
+            let received = match self.inflate.as_deref_mut() {
+                Some(Inflate { state, window }) => {
+                    match crate::deflate::Inflater::resume(state, window) {
+                        Some(inflater) => self.conn.receive_inflate(now, buf, inflater)?,
+                        None => {
+                            return Err(Error::Engine(crate::Error::Usage(
+                                crate::Misuse::InflaterTooSmall,
+                            )));
+                        }
+                    }
+                }
+                None => self.conn.receive(now, buf)?,
+            };
+            #[cfg(not(feature = "deflate"))]
             let received = self.conn.receive(now, buf)?;
             self.start += received.consumed;
             let Some(event) = received.event else {
@@ -628,6 +689,7 @@ impl Core {
                         Ok(accept) => {
                             push_command(wbuf, |out| self.conn.accept(now, &accept, out))?;
                             crate::fmt::debug!("driver: upgrade accepted");
+                            self.start_inflating();
                             Some(Item::Open)
                         }
                         Err(reject) => {
@@ -645,6 +707,7 @@ impl Core {
                 }
                 Event::Established(response) => {
                     self.protocol = response.subprotocol().map(Box::from);
+                    self.start_inflating();
                     Some(Item::Open)
                 }
                 Event::Text(chunk) => match mode {
@@ -686,7 +749,7 @@ impl Core {
                         self.partial = Partial::None;
                         let len = chunk.data.len();
                         let at = (chunk.data.as_ptr() as usize).wrapping_sub(base);
-                        let in_rbuf = at.checked_add(len) == Some(self.start);
+                        let in_rbuf = !inflating && at.checked_add(len) == Some(self.start);
                         if in_rbuf && len >= ZERO_COPY_LEN && len * 2 >= rbuf_len {
                             Some(Item::Message(Message::Binary(self.take_read(at))))
                         } else {
@@ -740,6 +803,26 @@ impl Core {
             if let Some(item) = item {
                 return Ok(Some(item));
             }
+        }
+    }
+
+    /// Whether received messages may arrive compressed (an inflater is set up).
+    fn inflating(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.inflate.is_some();
+        #[cfg(not(feature = "deflate"))]
+        false
+    }
+
+    /// Sets up the inflater once the handshake negotiated permessage-deflate.
+    fn start_inflating(&mut self) {
+        #[cfg(feature = "deflate")]
+        if let Some(bits) = self.conn.peer_window_bits() {
+            let window = std::vec![0u8; crate::deflate::window_len(bits)].into_boxed_slice();
+            self.inflate = Some(Box::new(Inflate {
+                state: crate::deflate::InflateState::new(),
+                window,
+            }));
         }
     }
 
