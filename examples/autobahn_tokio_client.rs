@@ -2,8 +2,9 @@
 //! `wstest -m fuzzingserver`: runs every case echoing whole messages, then asks for reports.
 //!
 //! `cargo run --release --features tokio --example autobahn_tokio_client -- ws://127.0.0.1:9001 wsmachine`
+//! (`--features tokio,deflate` offers permessage-deflate).
 
-use wsmachine::tokio::{Error, Message, connect};
+use wsmachine::tokio::{Error, Message, Options, connect, connect_with_options};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -27,7 +28,11 @@ async fn main() -> Result<(), Error> {
 }
 
 async fn echo(url: &str) -> Result<(), Error> {
-    let mut ws = connect(url).await?;
+    let config = wsmachine::Config::new(); // no keepalive pings
+    // With `--features deflate`: offer permessage-deflate too (Autobahn 12.* and 13.*).
+    #[cfg(feature = "deflate")]
+    let config = config.with_deflate(Some(wsmachine::deflate::DeflateConfig::new()));
+    let mut ws = connect_with_options(url, Options::new().with_config(config)).await?;
     while let Some(message) = ws.recv().await {
         if let m @ (Message::Text(_) | Message::Binary(_)) = message? {
             ws.send(m).await?;

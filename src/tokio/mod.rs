@@ -275,10 +275,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 /// [`Error::InvalidUrl`], [`Error::Io`] if the TCP connection fails, and as for
 /// [`WebSocket::connect`].
 pub async fn connect(url: &str) -> Result<WebSocket<TcpStream>, Error> {
+    connect_with_options(url, Options::default()).await
+}
+
+/// [`connect`] with these options (limits, keepalive, permessage-deflate through
+/// [`Options::with_config`], the random source).
+///
+/// # Errors
+/// As for [`connect`].
+pub async fn connect_with_options(
+    url: &str,
+    options: Options,
+) -> Result<WebSocket<TcpStream>, Error> {
     let (authority, path) = crate::driver::parse_ws_url(url)?;
     let stream = TcpStream::connect(crate::driver::with_port(authority).as_ref()).await?;
     stream.set_nodelay(true)?;
-    WebSocket::connect(stream, authority, path).await
+    let request = ClientRequest::new(authority, path, options.new_key());
+    WebSocket::connect_with(stream, &request, options).await
 }
 
 async fn send<S: AsyncRead + AsyncWrite + Unpin>(
