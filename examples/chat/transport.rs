@@ -50,12 +50,18 @@ pub(crate) trait Peer {
     }
 }
 
-/// The chat's engine settings: 16 KiB messages, keepalive from `CHAT_KEEPALIVE_SECS`.
+/// The chat's engine settings: 16 KiB messages, keepalive from `CHAT_KEEPALIVE_SECS`,
+/// permessage-deflate with the `deflate` feature.
 pub(crate) fn config(max_message_len: usize, keepalive: Option<Duration>) -> Config {
-    Config::new()
+    let config = Config::new()
         .with_max_message_len(max_message_len as u64)
         .with_keepalive(keepalive)
-        .with_pong_timeout(Duration::from_secs(10))
+        .with_pong_timeout(Duration::from_secs(10));
+    // `--features deflate`: accept the browsers' permessage-deflate offer and inflate what
+    // they send (the room's messages go out uncompressed, which RFC 7692 always allows).
+    #[cfg(feature = "deflate")]
+    let config = config.with_deflate(Some(wsmachine::deflate::DeflateConfig::new()));
+    config
 }
 
 /// The engine for the WebSocket whose request head is `head` (already read from

@@ -38,6 +38,10 @@ pub struct Ws<M> {
     pub finished: bool,
     /// The next read's size.
     read_len: usize,
+    /// permessage-deflate (`--features deflate`): the inflater's state and the peer's
+    /// window, made once the handshake negotiated it (about 11 KB plus the window).
+    #[cfg(feature = "deflate")]
+    inflate: Option<Box<(wsmachine::deflate::InflateState, Box<[u8]>)>>,
 }
 
 /// What one read produced.
@@ -69,6 +73,8 @@ impl<M: MaskSource> Ws<M> {
             epoch,
             finished: false,
             read_len: FIRST_READ_LEN,
+            #[cfg(feature = "deflate")]
+            inflate: None,
         }
     }
 
@@ -89,7 +95,22 @@ impl<M: MaskSource> Ws<M> {
         let now = now(self.epoch);
         let mut start = 0;
         let result = loop {
-            let received = match self.conn.receive(now, &mut self.buf[start..self.pending]) {
+            #[cfg(feature = "deflate")]
+            self.start_inflating();
+            let buf = &mut self.buf[start..self.pending];
+            #[cfg(feature = "deflate")]
+            let received = match self.inflate.as_deref_mut() {
+                Some((state, window)) => {
+                    match wsmachine::deflate::Inflater::resume(state, window) {
+                        Some(inflater) => self.conn.receive_inflate(now, buf, inflater),
+                        None => Err(Error::Usage(wsmachine::Misuse::InflaterTooSmall)),
+                    }
+                }
+                None => self.conn.receive(now, buf),
+            };
+            #[cfg(not(feature = "deflate"))]
+            let received = self.conn.receive(now, buf);
+            let received = match received {
                 Ok(received) => received,
                 Err(e) => break Err(e),
             };
@@ -108,6 +129,25 @@ impl<M: MaskSource> Ws<M> {
             self.buf = Vec::new();
         }
         result
+    }
+
+    /// Sets up the inflater once the handshake has negotiated permessage-deflate.
+    #[cfg(feature = "deflate")]
+    fn start_inflating(&mut self) {
+        if self.inflate.is_some() {
+            return;
+        }
+        let peer_bits = self
+            .conn
+            .deflate_params()
+            .map(|params| match self.conn.role() {
+                wsmachine::Role::Server => params.client_max_window_bits,
+                wsmachine::Role::Client => params.server_max_window_bits,
+            });
+        if let Some(bits) = peer_bits.filter(|_| self.conn.is_open()) {
+            let window = vec![0u8; wsmachine::deflate::window_len(bits)].into_boxed_slice();
+            self.inflate = Some(Box::new((wsmachine::deflate::InflateState::new(), window)));
+        }
     }
 
     /// Moves the engine's own output (pongs, Close echoes) into `out`. Not async, so that

@@ -101,6 +101,7 @@ function snapshot() {
       line: li.textContent,
     })),
     imgs: document.querySelectorAll('img').length,
+    extensions: document.documentElement.dataset.wsExtensions,
   };
 }
 
@@ -227,6 +228,20 @@ async function main() {
     });
 
     await step('every page shows count 3 and the same roster', () => checkRoster([a, b, c]));
+
+    // CHAT_EXPECT_EXTENSIONS: what WebSocket.extensions must report (scripts/chat-browser
+    // sets it to permessage-deflate when the chat is built with the deflate feature).
+    const wantExtensions = process.env.CHAT_EXPECT_EXTENSIONS;
+    if (wantExtensions !== undefined) {
+      await step(`every page negotiated ${JSON.stringify(wantExtensions)}`, async () => {
+        for (const p of [a, b, c]) {
+          const got = (await snap(p)).extensions;
+          if (!(got || '').startsWith(wantExtensions) || (wantExtensions === '' && got !== '')) {
+            fail(`WebSocket.extensions is ${JSON.stringify(got)}`);
+          }
+        }
+      });
+    }
 
     await step('join lines were logged (with literal nicknames)', async () => {
       const expectJoins = [[a, [b, c]], [b, [c]]];
