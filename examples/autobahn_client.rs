@@ -57,7 +57,12 @@ fn run_with(host: &str, path: &str, mode: &mut Mode) -> io::Result<()> {
     let epoch = std::time::Instant::now();
     let mut random = StdRandom::new();
     let key = random.key();
-    let conn = Connection::client(Config::new(), random, support::now(epoch));
+    let config = Config::new();
+    // With the feature on, offer permessage-deflate (cases 12.* and 13.*); replies go
+    // uncompressed, which RFC 7692 allows.
+    #[cfg(feature = "deflate")]
+    let config = config.with_deflate(Some(wsmachine::deflate::DeflateConfig::new()));
+    let conn = Connection::client(config, random, support::now(epoch));
     let mut socket = Socket::new(conn, stream, epoch);
     let request = ClientRequest::new(host, path, key);
     let (out, scratch) = (&mut socket.out, &mut socket.frame);

@@ -44,6 +44,10 @@ impl Client {
         let mut random = StdRandom::new();
         let key = random.key();
         let config = Config::new().with_max_message_len(32 << 20);
+        // With the feature on, offer permessage-deflate (replies are inflated; our
+        // messages go uncompressed, which RFC 7692 allows).
+        #[cfg(feature = "deflate")]
+        let config = config.with_deflate(Some(wsmachine::deflate::DeflateConfig::new()));
         let conn = Connection::client(config, random, support::now(epoch));
         let mut socket = Socket::new(conn, stream, epoch);
         let subprotocols = ["chat"];
@@ -228,6 +232,23 @@ fn main() -> ExitCode {
         .and_then(|i| expect(i, Incoming::Established(Some("chat".into()))));
     if !step("handshake, subprotocol chat negotiated", r) {
         return ExitCode::FAILURE;
+    }
+    // ECHO_REQUIRE_DEFLATE=1 (scripts/interop's deflate mode): the server must agree.
+    if std::env::var("ECHO_REQUIRE_DEFLATE").is_ok_and(|v| v == "1") {
+        #[cfg(feature = "deflate")]
+        let negotiated = client.socket.conn.deflate_params();
+        #[cfg(not(feature = "deflate"))]
+        let negotiated: Option<()> = None;
+        let r = match negotiated {
+            Some(params) => {
+                println!("     {params:?}");
+                Ok(())
+            }
+            None => Err(io::Error::other(
+                "not negotiated (or built without deflate)",
+            )),
+        };
+        step("permessage-deflate negotiated", r);
     }
     step("ascii text", client.echo_text("Hello, WebSocket!"));
     step(

@@ -36,6 +36,10 @@ fn serve(stream: TcpStream, epoch: std::time::Instant) -> io::Result<()> {
     // Autobahn 9.x sends 16 MiB messages; the engine streams them, so the limits only
     // bound work, not memory.
     let config = Config::new();
+    // With the feature on, accept permessage-deflate: compressed messages are inflated and
+    // echoed uncompressed (RFC 7692 allows any message to go uncompressed).
+    #[cfg(feature = "deflate")]
+    let config = config.with_deflate(Some(wsmachine::deflate::DeflateConfig::new()));
     let now = support::now(epoch);
     let mut socket = Socket::new(Connection::server(config, now), stream, epoch);
     loop {

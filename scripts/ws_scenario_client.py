@@ -19,6 +19,7 @@ SCENARIO (shared with examples/echo_client.rs and tests/browser/scenario.js):
 """
 
 import asyncio
+import os
 import random
 import sys
 import time
@@ -120,6 +121,13 @@ async def scenario(url):
         return "subprotocol 'chat' negotiated"
 
     await step("connect (subprotocol chat)", do_connect())
+    if os.environ.get("ECHO_REQUIRE_DEFLATE") == "1":
+        async def deflate_negotiated():
+            answer = ws.response.headers.get("Sec-WebSocket-Extensions", "")
+            if "permessage-deflate" not in answer:
+                raise StepFailed(f"not negotiated (answer {answer!r})")
+            return f"server answered {answer!r}; websockets compresses every message"
+        await step("permessage-deflate negotiated", deflate_negotiated())
     try:
         async def text(msg):
             await echo(ws, msg)

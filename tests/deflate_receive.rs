@@ -545,6 +545,24 @@ fn max_message_len_applies_to_the_decompressed_size() {
         0,
     );
     assert_eq!(got.events, [Ev::Binary(msg[..10_000].to_vec())]);
+    // Stored (incompressible) data at the limit is longer on the wire than the limits; it
+    // still arrives, its decompressed size being what counts.
+    let noise: Vec<u8> = (0..10_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut stored = CompressorOxide::new(create_comp_flags_from_zip_params(0, -15, 0));
+    let z = compress_message(&mut stored, &noise);
+    assert!(z.len() > 10_000, "{}", z.len());
+    let server = server.with_max_frame_len(10_000);
+    let (_, mut s) = negotiated(deflate_config(), server);
+    memory.reset();
+    let got = run(
+        &mut s,
+        &mut memory,
+        &frame(Role::Client, true, 2, true, &z),
+        0,
+    );
+    assert_eq!(got.events, [Ev::Binary(noise)]);
 }
 
 #[test]

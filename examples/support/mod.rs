@@ -74,12 +74,28 @@ pub struct Socket<M> {
     /// While set, `pump` only reads: engine output waits inside the engine (used while
     /// the application itself is writing a large frame to the socket).
     pub hold_output: bool,
+    /// permessage-deflate: the inflater's state and window, for the connection's life
+    /// (allocated only when the connection's config enables deflate).
+    #[cfg(feature = "deflate")]
+    inflate: Option<(Box<wsmachine::deflate::InflateState>, Box<[u8]>)>,
 }
 
 impl<M: MaskSource> Socket<M> {
     pub fn new(conn: Connection<M>, stream: TcpStream, epoch: std::time::Instant) -> Self {
         let _ = stream.set_nodelay(true);
+        // The largest window this side accepts from the peer (the negotiation never asks for
+        // more), so the buffers are sized before the handshake.
+        #[cfg(feature = "deflate")]
+        let inflate = conn.config().deflate().map(|d| {
+            let len = wsmachine::deflate::window_len(d.inflate_window_bits());
+            (
+                Box::new(wsmachine::deflate::InflateState::new()),
+                vec![0; len].into_boxed_slice(),
+            )
+        });
         Self {
+            #[cfg(feature = "deflate")]
+            inflate,
             conn,
             stream,
             epoch,
@@ -185,7 +201,20 @@ impl<M: MaskSource> Socket<M> {
         self.end += n;
         let mut stop = false;
         while !stop {
-            let received = self.conn.receive(now, &mut self.rbuf[self.start..self.end]);
+            let buf = &mut self.rbuf[self.start..self.end];
+            #[cfg(feature = "deflate")]
+            let received = match &mut self.inflate {
+                // A view of the connection's inflater memory, made per call.
+                Some((state, window)) => {
+                    match wsmachine::deflate::Inflater::resume(state, window) {
+                        Some(inflater) => self.conn.receive_inflate(now, buf, inflater),
+                        None => return Err(io::Error::other("inflate window not a power of two")),
+                    }
+                }
+                None => self.conn.receive(now, buf),
+            };
+            #[cfg(not(feature = "deflate"))]
+            let received = self.conn.receive(now, buf);
             let received = match received {
                 Ok(received) => received,
                 Err(error) => {

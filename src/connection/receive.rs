@@ -21,6 +21,13 @@ use crate::utf8::Utf8Validator;
 /// read of a block all hit L1/L2 instead of memory (larger frames arrive in several events).
 const TEXT_BLOCK_LEN: usize = 32 * 1024;
 
+/// The wire length allowed for `limit` bytes compressed: deflate's worst expansion (stored
+/// blocks) is far below 1/256 plus a few bytes.
+#[cfg(feature = "deflate")]
+const fn compressed_bound(limit: u64) -> u64 {
+    limit.saturating_add(limit >> 8).saturating_add(256)
+}
+
 /// The most compressed payload one inflater step takes in (see its use).
 #[cfg(feature = "deflate")]
 const COMPRESSED_BLOCK_LEN: usize = 8 * 1024;
@@ -684,11 +691,21 @@ impl<M: MaskSource> Connection<M> {
                 }
             };
             // DoS: every limit is checked at the header, before any payload byte is read.
-            if header.payload_len > self.config.max_frame_len {
+            let (max_frame, max_message) = (self.config.max_frame_len, self.config.max_message_len);
+            // Compressed, a message at the limit may be a little longer on the wire (stored
+            // blocks add 5 bytes per 64 KiB); its decompressed size is held to the exact
+            // limit as it comes out of the inflater.
+            #[cfg(feature = "deflate")]
+            let (max_frame, max_message) = if receiver.deflate.compressed {
+                (compressed_bound(max_frame), compressed_bound(max_message))
+            } else {
+                (max_frame, max_message)
+            };
+            if header.payload_len > max_frame {
                 return Err(ProtocolViolation::FrameTooLarge);
             }
             receiver.message_len = receiver.message_len.saturating_add(header.payload_len);
-            if receiver.message_len > self.config.max_message_len {
+            if receiver.message_len > max_message {
                 return Err(ProtocolViolation::MessageTooLarge);
             }
             receiver.fragments = receiver.fragments.saturating_add(1);

@@ -172,7 +172,9 @@ impl<'m> Inflater<'m> {
     /// Connection: use exactly `1 << bits` bytes of the window, the context rule and the
     /// message limit negotiated. `false` if the window is too small (nothing changes then).
     pub(crate) fn configure(&mut self, bits: u8, no_context_takeover: bool, max: u64) -> bool {
-        let want = window_len(bits.clamp(8, 15));
+        // zlib cannot compress with an 8-bit window and silently uses 9 when asked for 8,
+        // so a peer that agreed to 8 bits gets a 9-bit window.
+        let want = window_len(bits.clamp(9, 15));
         if want > self.window.len() {
             return false;
         }

@@ -34,13 +34,14 @@ const CHROMIUM_ARGS = [
 ];
 
 function parseArgs(argv) {
-  const opts = { ws: null, chromium: "/usr/bin/chromium", timeout: 150 };
+  const opts = { ws: null, chromium: "/usr/bin/chromium", timeout: 150, deflate: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
     if (a === "--ws") { opts.ws = v; i++; }
     else if (a === "--chromium") { opts.chromium = v; i++; }
     else if (a === "--timeout") { opts.timeout = Number(v); i++; }
+    else if (a === "--deflate") { opts.deflate = true; }
     else { throw new Error(`unknown argument ${a}`); }
   }
   if (!opts.ws || !/^wss?:\/\//.test(opts.ws)) throw new Error("--ws ws://HOST:PORT is required");
@@ -81,7 +82,7 @@ async function main() {
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`${e.message}\nusage: node echo.mjs --ws ws://HOST:PORT [--chromium PATH] [--timeout S]\n`);
+    process.stderr.write(`${e.message}\nusage: node echo.mjs --ws ws://HOST:PORT [--chromium PATH] [--timeout S] [--deflate]\n`);
     return 2;
   }
   if (!fs.existsSync(opts.chromium)) {
@@ -90,7 +91,7 @@ async function main() {
   }
 
   const httpServer = await startHttp();
-  const pageUrl = `http://127.0.0.1:${httpServer.address().port}/echo.html?ws=${encodeURIComponent(opts.ws)}`;
+  const pageUrl = `http://127.0.0.1:${httpServer.address().port}/echo.html?ws=${encodeURIComponent(opts.ws)}${opts.deflate ? "&deflate=1" : ""}`;
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wsmachine-chromium-"));
   let context = null;
   let timedOut = false;
