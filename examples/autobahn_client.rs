@@ -1,6 +1,7 @@
 //! Runs the Autobahn|Testsuite client protocol against a `wstest -m fuzzingserver`.
 //!
 //! `cargo run --release --example autobahn_client -- ws://127.0.0.1:9001 wsmachine`
+//! (`--features deflate`: also offers permessage-deflate, for cases 12.* and 13.*)
 //!
 //! Asks for the case count, runs every case echoing each message chunk by chunk, then asks
 //! the suite to write its reports.

@@ -1,6 +1,7 @@
 //! A blocking, thread-per-connection WebSocket echo server.
 //!
 //! `cargo run --release --example echo_server -- 127.0.0.1:9001`
+//! (`--features deflate`: also accepts permessage-deflate, inflating what it receives)
 //!
 //! Echoes every text and binary message, chunk by chunk as it arrives (so messages of any
 //! size stream through), and selects the subprotocol `chat` when a client offers it. This
