@@ -44,6 +44,18 @@ impl Instant {
         self.checked_add(duration).unwrap_or(Self(u64::MAX))
     }
 
+    /// `self` plus a `Config` timer of `ms` whole milliseconds, `None` when that timer is
+    /// off (`u32::MAX`, the config's `OFF`); saturates like [`saturating_add`](Self::saturating_add).
+    /// The engine's deadlines come from here: no `Duration` round trip (its division by
+    /// 1000 and the multiplication back cost flash on 32-bit targets).
+    pub(crate) const fn after_millis(self, ms: u32) -> Option<Self> {
+        if ms == u32::MAX {
+            None
+        } else {
+            Some(Self(self.0.saturating_add(ms as u64)))
+        }
+    }
+
     /// Time elapsed since `earlier`, or zero if `earlier` is later.
     pub const fn saturating_duration_since(self, earlier: Self) -> Duration {
         Duration::from_millis(self.0.saturating_sub(earlier.0))
@@ -74,6 +86,28 @@ mod tests {
             None
         );
         assert_eq!(Instant::ZERO.checked_add(Duration::MAX), None);
+    }
+
+    #[test]
+    fn after_millis_is_the_config_timer_from_now() {
+        use crate::Config;
+        let now = Instant::from_millis(1_000);
+        let config = Config::new()
+            .with_close_timeout(Some(Duration::from_millis(2_500)))
+            .with_keepalive(None);
+        assert_eq!(
+            now.after_millis(config.close_timeout_ms),
+            config.close_timeout().map(|t| now.saturating_add(t))
+        );
+        // An off timer is `u32::MAX` in the config: no deadline.
+        assert_eq!(now.after_millis(config.keepalive_ms), None);
+        assert_eq!(config.keepalive(), None);
+        // The largest timer the config keeps, near the end of time: saturated (never fires).
+        let late = Instant::from_millis(u64::MAX - 5);
+        assert_eq!(
+            late.after_millis(u32::MAX - 1),
+            Some(Instant::from_millis(u64::MAX))
+        );
     }
 
     #[test]

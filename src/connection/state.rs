@@ -132,10 +132,7 @@ impl Phase {
 impl<M> Connection<M> {
     /// A new connection: the opening handshake must be done within its timeout of `now`.
     pub(super) fn on_start(&mut self, now: Instant) {
-        let deadline = self
-            .config
-            .handshake_timeout()
-            .map(|t| now.saturating_add(t));
+        let deadline = now.after_millis(self.config.handshake_timeout_ms);
         self.timers.set(Timer::Handshake, deadline);
     }
 
@@ -148,10 +145,7 @@ impl<M> Connection<M> {
 
     /// Client: the request is written; the handshake deadline runs from `now`.
     pub(super) fn on_connect(&mut self, now: Instant, accept: AcceptKey, offer: Offer) {
-        let deadline = self
-            .config
-            .handshake_timeout()
-            .map(|t| now.saturating_add(t));
+        let deadline = now.after_millis(self.config.handshake_timeout_ms);
         self.timers.set(Timer::Handshake, deadline);
         // The control stash is idle until the connection opens: it keeps the offer meanwhile.
         self.receiver.stash_offered(offer);
@@ -203,7 +197,7 @@ impl<M> Connection<M> {
         self.phase = Phase::CloseSent;
         self.timers.set(Timer::Keepalive, None);
         self.timers.set(Timer::Pong, None);
-        let deadline = self.config.close_timeout().map(|t| now.saturating_add(t));
+        let deadline = now.after_millis(self.config.close_timeout_ms);
         self.timers.set(Timer::Close, deadline);
         // §5.5.1: nothing the engine originates may follow a Close.
         self.sender.abort();
@@ -312,8 +306,8 @@ impl<M> Connection<M> {
             Timer::Handshake if self.phase.state() == State::Connecting => {}
             Timer::Keepalive if self.phase.sends_frames() => {
                 self.sender.queue_ping();
-                let deadline = now.saturating_add(self.config.pong_timeout());
-                self.timers.set(Timer::Pong, Some(deadline));
+                let deadline = now.after_millis(self.config.pong_timeout_ms);
+                self.timers.set(Timer::Pong, deadline);
                 return None;
             }
             Timer::Pong if self.phase.sends_frames() => {}
@@ -343,7 +337,7 @@ impl<M> Connection<M> {
             self.sender.close_transport();
         } else {
             // §7.1.1: the client waits for the server's close, but not forever.
-            let deadline = self.config.close_timeout().map(|t| now.saturating_add(t));
+            let deadline = now.after_millis(self.config.close_timeout_ms);
             self.timers.set(Timer::Close, deadline);
             if self.timers.get(Timer::Close).is_none() {
                 self.sender.close_transport();
@@ -362,10 +356,7 @@ impl<M> Connection<M> {
     }
 
     fn arm_keepalive(&mut self, now: Instant) {
-        let deadline = self
-            .config
-            .keepalive()
-            .map(|interval| now.saturating_add(interval));
+        let deadline = now.after_millis(self.config.keepalive_ms);
         self.timers.set(Timer::Keepalive, deadline);
     }
 }
