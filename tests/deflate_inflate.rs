@@ -261,3 +261,60 @@ fn a_bomb_is_stopped_at_the_decompressed_limit() {
     assert!(copy <= 16, "{copy}");
     assert!(u64::from(steps) <= max / 1024 + 2048, "{steps}");
 }
+
+#[test]
+fn a_back_reference_before_the_stream_start_is_corrupt() {
+    // The second message of a context-takeover stream refers into the first; inflated on
+    // its own it refers before the start of the stream (zlib: "invalid distance too far
+    // back"), which must fail rather than read the window's zeros.
+    let msg = text(1_000, 3);
+    let mut c = compressor(false);
+    let _first = compress_message(&mut c, &msg);
+    let second = compress_message(&mut c, &msg);
+    for bits in [9u8, 12, 15] {
+        let mut state = InflateState::new();
+        let mut window = vec![0u8; window_len(bits)];
+        let mut inf = Inflater::new(&mut state, &mut window, false, 1 << 20).unwrap();
+        assert_eq!(
+            inflate_message(&mut inf, &second, 7, 100),
+            Err(InflateError::Corrupt),
+            "{bits} bits"
+        );
+    }
+    // The same message decodes once the history it refers to has been inflated.
+    let mut state = InflateState::new();
+    let mut window = vec![0u8; window_len(15)];
+    let mut inf = Inflater::new(&mut state, &mut window, false, 1 << 20).unwrap();
+    let mut c = compressor(false);
+    let first = compress_message(&mut c, &msg);
+    let second = compress_message(&mut c, &msg);
+    assert_eq!(inflate_message(&mut inf, &first, 7, 100).unwrap(), msg);
+    assert_eq!(inflate_message(&mut inf, &second, 7, 100).unwrap(), msg);
+}
+
+#[cfg(feature = "deflate-compress")]
+#[test]
+fn matches_across_the_window_wrap_decode_in_every_small_window() {
+    // wsmachine's Deflater bounds its distances by the window, so its streams fit small
+    // windows; many messages of context takeover wrap the window many times, and 1..=97
+    // byte output steps cut match copies at the wrap (non-wrapping mode before the first
+    // wrap, wrapping after).
+    use wsmachine::deflate::Deflater;
+    for bits in [9u8, 10, 12] {
+        let mut deflater = Deflater::new(bits, false);
+        let mut state = InflateState::new();
+        let mut window = vec![0u8; window_len(bits)];
+        let mut inf = Inflater::new(&mut state, &mut window, false, 1 << 20).unwrap();
+        for seed in 0..40u32 {
+            let mut msg = text(150 + (seed as usize * 37) % 900, seed % 3);
+            msg.extend(std::iter::repeat_n(b'q', (seed as usize * 13) % 300));
+            let z = deflater.compress(&msg).unwrap().to_vec();
+            let limit = 1 + (seed as usize * 31) % 97;
+            assert_eq!(
+                inflate_message(&mut inf, &z, 1 + seed as usize % 5, limit).unwrap(),
+                msg,
+                "{bits} bits, message {seed}"
+            );
+        }
+    }
+}

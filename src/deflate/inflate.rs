@@ -22,6 +22,11 @@ pub struct InflateState {
     // INVARIANT: 0 (no window yet) or a power of two ≥ 256; pos ≤ active.
     active: usize,
     pos: usize,
+    /// The stream has filled the window once: every byte of it is history. Until then the
+    /// stream started at 0 and `pos` is its length, so miniz_oxide runs in non-wrapping mode
+    /// and refuses a back-reference before the stream's start, as zlib does ("invalid
+    /// distance too far back"), instead of reading the window's old bytes.
+    wrapped: bool,
     produced: u64,
     max_message_len: u64,
     no_context_takeover: bool,
@@ -47,6 +52,7 @@ impl InflateState {
             decoder: DecompressorOxide::new(),
             active: 0,
             pos: 0,
+            wrapped: false,
             produced: 0,
             max_message_len: u64::MAX,
             no_context_takeover: false,
@@ -232,6 +238,7 @@ impl<'m> Inflater<'m> {
         }
         if self.state.pos >= self.state.active {
             self.state.pos = 0;
+            self.state.wrapped = true;
         }
         let limit = limit.max(1);
         let start = self.state.pos;
@@ -306,13 +313,19 @@ impl<'m> Inflater<'m> {
             .saturating_add(1);
         let out_max = usize::try_from(room).unwrap_or(usize::MAX).min(limit);
         let window = self.window.get_mut(..self.state.active).unwrap_or_default();
+        let mut flags = inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+        if !self.state.wrapped {
+            // A match copy cut at the window's end resumes in wrapping mode at 0 next step,
+            // which is where its bytes continue.
+            flags |= inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+        }
         let (status, consumed, written) = decompress_with_limit(
             &mut self.state.decoder,
             data,
             window,
             self.state.pos,
             out_max,
-            inflate_flags::TINFL_FLAG_HAS_MORE_INPUT,
+            flags,
         );
         self.state.produced = self.state.produced.saturating_add(written as u64);
         if self.state.produced > self.state.max_message_len {
@@ -331,6 +344,7 @@ impl<'m> Inflater<'m> {
         }
         if self.state.no_context_takeover {
             self.state.pos = 0;
+            self.state.wrapped = false;
         }
         self.state.final_block = false;
     }
