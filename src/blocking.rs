@@ -246,6 +246,22 @@ impl<S: Read + Write> WebSocket<S> {
         Ok(self.flush()?)
     }
 
+    /// Sends a message compressed once for many connections and writes it out: the
+    /// prepared compressed payload where this connection negotiated `*_no_context_takeover`
+    /// for its sending direction and a window at least the prepared one's, otherwise the
+    /// payload as [`send`](Self::send) would send it.
+    ///
+    /// # Errors
+    /// As for [`send`](Self::send).
+    #[cfg(feature = "deflate-compress")]
+    pub fn send_prepared(
+        &mut self,
+        prepared: &crate::deflate::PreparedMessage,
+    ) -> Result<(), Error> {
+        self.core.send_prepared(prepared)?;
+        Ok(self.flush()?)
+    }
+
     /// Starts the closing handshake and reads until it finishes (dropping messages that
     /// arrive meanwhile).
     ///

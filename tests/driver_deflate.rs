@@ -207,3 +207,137 @@ fn blocking_driver_inflates_and_compresses() {
     ws.close(CloseCode::Normal, "").unwrap();
     server.join().unwrap();
 }
+
+/// A tokio server and client over a counted pipe, opened; and the server's byte counter.
+async fn open_pair(
+    client: Option<DeflateConfig>,
+    server: Option<DeflateConfig>,
+) -> (WebSocket<Counted>, WebSocket<Counted>, Arc<AtomicUsize>) {
+    let (a, b) = tokio::io::duplex(256 * 1024);
+    let server_written = Arc::<AtomicUsize>::default();
+    let a = Counted {
+        inner: a,
+        written: Arc::clone(&server_written),
+    };
+    let b = Counted {
+        inner: b,
+        written: Arc::default(),
+    };
+    let client_options = options(client);
+    let request = ClientRequest::new("example.com", "/", client_options.new_key());
+    let (server, client) = tokio::join!(
+        WebSocket::accept_with(a, options(server), |_| Ok(Accept::new())),
+        WebSocket::connect_with(b, &request, client_options),
+    );
+    (server.unwrap(), client.unwrap(), server_written)
+}
+
+#[tokio::test]
+async fn a_prepared_message_goes_out_compressed_once_to_every_connection_that_can_take_it() {
+    use wsmachine::deflate::{Deflater, PreparedMessage};
+    // The room's server answers with server_no_context_takeover, so its compressed
+    // broadcast refers to nothing earlier and suits every member.
+    let server = Some(DeflateConfig::new().with_server_no_context_takeover(true));
+    let text = json(20_000);
+    let prepared = PreparedMessage::text(&text, &mut Deflater::new(15, true));
+    let compressed = prepared.compressed().unwrap().len();
+    assert!(compressed < text.len() / 3);
+    // A: deflate with a full window (takes the prepared bytes); B: no deflate (plain);
+    // C: deflate, but a 10-bit window for the server's compressor (its own compressor).
+    let members = [
+        Some(DeflateConfig::new()),
+        None,
+        Some(DeflateConfig::new().with_inflate_window_bits(10)),
+    ];
+    let mut wrote = Vec::new();
+    for client in members {
+        let (mut s, mut c, written) = open_pair(client, server).await;
+        let before = written.load(Ordering::Relaxed);
+        // Twice: the prepared payload does not depend on what went before.
+        for _ in 0..2 {
+            let (sent, got) = tokio::join!(s.send_prepared(&prepared), c.recv());
+            sent.unwrap();
+            assert!(got.unwrap().unwrap() == Message::text(text.clone()));
+        }
+        // The connection's own messages still go both ways around it.
+        let (sent, got) = tokio::join!(s.send(Message::text("after")), c.recv());
+        sent.unwrap();
+        assert!(got.unwrap().unwrap() == Message::text("after"));
+        let (sent, got) = tokio::join!(c.send(Message::text(json(500))), s.recv());
+        sent.unwrap();
+        assert!(got.unwrap().unwrap() == Message::text(json(500)));
+        wrote.push(written.load(Ordering::Relaxed) - before);
+    }
+    // A: exactly the prepared payload twice (4-byte headers), plus "after" (7 B frame, or
+    // compressed shorter).
+    assert!(
+        wrote[0] >= 2 * (compressed + 4) && wrote[0] <= 2 * (compressed + 4) + 7,
+        "{wrote:?}, compressed {compressed}"
+    );
+    assert!(wrote[1] >= 2 * text.len(), "{wrote:?}");
+    assert!(wrote[2] < text.len() && wrote[2] != wrote[0], "{wrote:?}");
+}
+
+#[test]
+fn the_blocking_driver_sends_prepared_messages() {
+    use std::io::Read;
+    use wsmachine::blocking::{Options, WebSocket};
+    use wsmachine::deflate::{Deflater, PreparedMessage};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let text = json(30_000);
+    let prepared = PreparedMessage::binary(text.as_bytes(), &mut Deflater::new(15, true));
+    let compressed = prepared.compressed().unwrap().to_vec();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let config = Config::new().with_deflate(Some(
+            DeflateConfig::new().with_server_no_context_takeover(true),
+        ));
+        let mut ws = WebSocket::accept_with(stream, Options::new().with_config(config), |_| {
+            Ok(Accept::new())
+        })
+        .unwrap();
+        ws.send_prepared(&prepared).unwrap();
+        ws.close(CloseCode::Normal, "").unwrap();
+    });
+    // A raw client: the frame on the wire must be the prepared bytes, RSV1 set.
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    use std::io::Write;
+    stream
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+              Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+        )
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0);
+        got.extend_from_slice(&buf[..n]);
+        if let Some(at) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&got[..head_end]).to_string();
+    assert!(head.contains("server_no_context_takeover"), "{head}");
+    while got.len() < head_end + 4 + compressed.len() {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0);
+        got.extend_from_slice(&buf[..n]);
+    }
+    let frame = &got[head_end..];
+    assert_eq!(frame[0], 0x80 | 0x40 | 0x2, "FIN, RSV1, binary");
+    assert_eq!(frame[1], 126);
+    assert_eq!(
+        u16::from_be_bytes([frame[2], frame[3]]) as usize,
+        compressed.len()
+    );
+    assert_eq!(&frame[4..4 + compressed.len()], &compressed[..]);
+    // Answer the server's Close so it finishes cleanly.
+    stream
+        .write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
+        .unwrap();
+    server.join().unwrap();
+}

@@ -360,6 +360,15 @@ impl Engine {
         }
     }
 
+    /// Whether `prepared` goes to this connection in its compressed form.
+    #[cfg(feature = "deflate-compress")]
+    fn takes_compressed(&self, prepared: &crate::deflate::PreparedMessage) -> bool {
+        match self {
+            Self::Server(conn) => prepared.compresses_for(conn),
+            Self::Client(conn) => prepared.compresses_for(conn),
+        }
+    }
+
     #[cfg(feature = "deflate-compress")]
     fn send_compressed(
         &mut self,
@@ -890,6 +899,29 @@ impl Core {
                 };
                 return self.close(now, code, reason);
             }
+        };
+        self.drain();
+        result
+    }
+
+    /// Encodes a message prepared once for many connections: its compressed payload where
+    /// this connection negotiated what it needs (see
+    /// [`PreparedMessage::compresses_for`](crate::deflate::PreparedMessage::compresses_for)),
+    /// otherwise the payload as [`send`](Self::send) would send it.
+    #[cfg(feature = "deflate-compress")]
+    pub(crate) fn send_prepared(
+        &mut self,
+        prepared: &crate::deflate::PreparedMessage,
+    ) -> Result<(), Error> {
+        let kind = prepared.kind();
+        let result = match prepared.compressed() {
+            Some(compressed) if self.conn.takes_compressed(prepared) => {
+                let conn = &mut self.conn;
+                push_command(&mut self.wbuf, |out| {
+                    conn.send_compressed(kind, compressed, out)
+                })
+            }
+            _ => self.send_data(kind, prepared.payload()),
         };
         self.drain();
         result

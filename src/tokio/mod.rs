@@ -232,6 +232,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         send(&mut self.inner, message).await
     }
 
+    /// Sends a message compressed once for many connections (a chat room's broadcast),
+    /// waiting and flushing as [`send`](Self::send) does: the prepared compressed payload
+    /// goes out where this connection negotiated `*_no_context_takeover` for its sending
+    /// direction and a window at least the prepared one's, otherwise the payload goes out
+    /// as `send` would send it (compressed by this connection's own compressor if deflate
+    /// was negotiated). Cancel-safe as `send`.
+    ///
+    /// # Errors
+    /// As for [`send`](Self::send).
+    #[cfg(feature = "deflate-compress")]
+    pub async fn send_prepared(
+        &mut self,
+        prepared: &crate::deflate::PreparedMessage,
+    ) -> Result<(), Error> {
+        poll_fn(|cx| self.inner.poll_ready(cx, Side::Write)).await?;
+        self.inner.core.send_prepared(prepared)?;
+        poll_fn(|cx| self.inner.poll_flush(cx, Side::Write)).await?;
+        Ok(())
+    }
+
     /// Starts the closing handshake and waits for it to finish (messages that arrive
     /// meanwhile are dropped; use [`send`](Self::send) with [`Message::Close`] and keep
     /// reading to see them).

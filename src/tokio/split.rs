@@ -79,6 +79,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
         Ok(())
     }
 
+    /// Sends a prepared message, as
+    /// [`WebSocket::send_prepared`](super::WebSocket::send_prepared). Cancel-safe.
+    ///
+    /// # Errors
+    /// As for [`WebSocket::send`](super::WebSocket::send).
+    #[cfg(feature = "deflate-compress")]
+    pub async fn send_prepared(
+        &mut self,
+        prepared: &crate::deflate::PreparedMessage,
+    ) -> Result<(), Error> {
+        poll_fn(|cx| lock(&self.shared).poll_ready(cx, Side::Write)).await?;
+        lock(&self.shared).core.send_prepared(prepared)?;
+        poll_fn(|cx| lock(&self.shared).poll_flush(cx, Side::Write)).await?;
+        Ok(())
+    }
+
     /// Sends a Close and flushes; the read half sees the peer's answer and then ends.
     ///
     /// # Errors
