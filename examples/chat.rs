@@ -19,6 +19,10 @@
 //!   "slow consumer" (a polling session ends); the others are not slowed down.
 //! - Malformed JSON, unknown types and binary messages on `/ws` close with 1008, messages
 //!   over 16 KiB with 1009 (invalid UTF-8 gets 1007 from the engine).
+//! - permessage-deflate: `--features deflate` accepts the browsers' offer and inflates what
+//!   they send; `--features deflate-compress` also sends the room's broadcasts compressed,
+//!   each compressed once for all members (`PreparedMessage`, with the server's answer
+//!   carrying `server_no_context_takeover`); direct replies go plain.
 //! - WebSocket keepalive: a Ping after `CHAT_KEEPALIVE_SECS` idle seconds (default 15,
 //!   `0` turns it off), the peer dropped 10 s after an unanswered one. Engine.IO's own
 //!   heartbeat: `CHAT_PING_INTERVAL_MS` (25000) and `CHAT_PING_TIMEOUT_MS` (20000).

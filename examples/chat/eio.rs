@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 use wsmachine::CloseCode;
 
-use crate::room::{Kind, Outbox, Room, lock, valid_nick, valid_text};
+use crate::room::{Item, Kind, Outbox, Room, lock, valid_nick, valid_text};
 use crate::transport::Peer;
 
 /// Engine.IO settings announced in the open packet.
@@ -532,7 +532,7 @@ impl Server {
 /// How long a probe may take from the WebSocket's open to the client's `5`.
 const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn join(packets: std::collections::VecDeque<Arc<str>>) -> String {
+fn join(packets: std::collections::VecDeque<Item>) -> String {
     let mut body = String::new();
     for (i, packet) in packets.iter().enumerate() {
         if i > 0 {

@@ -2,7 +2,9 @@
 //!
 //! A member is either a plain WebSocket client (`/ws`, JSON objects with a `type` field,
 //! `tests/browser/chat_protocol.md`) or a Socket.IO socket (`42["event",{...}]`). Each
-//! broadcast is encoded at most once per protocol and shared (`Arc<str>`) by every outbox.
+//! broadcast is encoded at most once per protocol and shared ([`Item`]) by every outbox;
+//! with `deflate-compress` its permessage-deflate form is also made once, on first use,
+//! for every member that negotiated it (`PreparedMessage`).
 //! An outbox is bounded in bytes: a push that would exceed the bound marks the member as
 //! overflowed instead, the room drops it (and tells the others it left), and its
 //! connection closes it with 1008 (WebSocket) or ends the Engine.IO session.
@@ -27,9 +29,58 @@ pub(crate) enum Refused {
     Closed,
 }
 
+/// One encoded message, shared by every outbox it is pushed to.
+#[derive(Clone)]
+pub(crate) struct Item(Arc<Shared>);
+
+struct Shared {
+    text: Box<str>,
+    /// Compressed once for all members that take it (RFC 7692 with no context takeover).
+    #[cfg(feature = "deflate-compress")]
+    prepared: std::sync::OnceLock<wsmachine::deflate::PreparedMessage>,
+}
+
+impl Item {
+    /// The message as a permessage-deflate broadcast, compressed on the first call.
+    #[cfg(feature = "deflate-compress")]
+    pub(crate) fn prepared(&self) -> &wsmachine::deflate::PreparedMessage {
+        use wsmachine::deflate::{Deflater, PreparedMessage};
+        // One compressor for the whole room (about 320 KB), not one per member.
+        static DEFLATER: Mutex<Option<Deflater>> = Mutex::new(None);
+        self.0.prepared.get_or_init(|| {
+            let mut deflater = lock(&DEFLATER);
+            let deflater = deflater.get_or_insert_with(|| Deflater::new(15, true));
+            PreparedMessage::text(&self.0.text, deflater)
+        })
+    }
+}
+
+impl std::ops::Deref for Item {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0.text
+    }
+}
+
+impl From<String> for Item {
+    fn from(text: String) -> Self {
+        Self(Arc::new(Shared {
+            text: text.into(),
+            #[cfg(feature = "deflate-compress")]
+            prepared: std::sync::OnceLock::new(),
+        }))
+    }
+}
+
+impl From<&str> for Item {
+    fn from(text: &str) -> Self {
+        Self::from(text.to_owned())
+    }
+}
+
 #[derive(Default)]
 struct Queue {
-    items: VecDeque<Arc<str>>,
+    items: VecDeque<Item>,
     bytes: usize,
     overflowed: bool,
     closed: bool,
@@ -53,7 +104,7 @@ impl Outbox {
     }
 
     /// Queues `item` unless that would take the outbox past its bound.
-    pub(crate) fn push(&self, item: Arc<str>) -> Result<(), Refused> {
+    pub(crate) fn push(&self, item: Item) -> Result<(), Refused> {
         let mut q = lock(&self.queue);
         if q.closed || q.overflowed {
             return Err(Refused::Closed);
@@ -74,7 +125,7 @@ impl Outbox {
     }
 
     /// Takes everything queued (the queue's storage too: an idle member holds none).
-    pub(crate) fn drain(&self) -> VecDeque<Arc<str>> {
+    pub(crate) fn drain(&self) -> VecDeque<Item> {
         let mut q = lock(&self.queue);
         q.bytes = 0;
         std::mem::take(&mut q.items)
@@ -130,12 +181,12 @@ pub(crate) struct Room {
 struct Encoded<'a> {
     name: &'a str,
     payload: &'a Map<String, Value>,
-    plain: Option<Arc<str>>,
-    sio: Option<Arc<str>>,
+    plain: Option<Item>,
+    sio: Option<Item>,
 }
 
 impl Encoded<'_> {
-    fn get(&mut self, kind: Kind) -> Arc<str> {
+    fn get(&mut self, kind: Kind) -> Item {
         let (name, payload) = (self.name, self.payload);
         match kind {
             Kind::Plain => self

@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use wsmachine::{Accept, CloseCode, Config, Connection, Event, NoMask};
 
-use crate::room::Outbox;
+use crate::room::{Item, Outbox};
 use crate::tokio_support::{self, Read, Ws, queue};
 
 /// How long a closing connection waits for its last bytes (and Close frame) to be taken.
@@ -51,7 +51,8 @@ pub(crate) trait Peer {
 }
 
 /// The chat's engine settings: 16 KiB messages, keepalive from `CHAT_KEEPALIVE_SECS`,
-/// permessage-deflate with the `deflate` feature.
+/// permessage-deflate with the `deflate` feature (compressed broadcasts with
+/// `deflate-compress`).
 pub(crate) fn config(max_message_len: usize, keepalive: Option<Duration>) -> Config {
     let config = Config::new()
         .with_max_message_len(max_message_len as u64)
@@ -59,8 +60,15 @@ pub(crate) fn config(max_message_len: usize, keepalive: Option<Duration>) -> Con
         .with_pong_timeout(Duration::from_secs(10));
     // `--features deflate`: accept the browsers' permessage-deflate offer and inflate what
     // they send (the room's messages go out uncompressed, which RFC 7692 always allows).
-    #[cfg(feature = "deflate")]
+    #[cfg(all(feature = "deflate", not(feature = "deflate-compress")))]
     let config = config.with_deflate(Some(wsmachine::deflate::DeflateConfig::new()));
+    // `--features deflate-compress`: also send the room's broadcasts compressed, each
+    // compressed once for every member; answering with server_no_context_takeover (RFC
+    // 7692 §7.1.1.1 lets a server add it) makes one compressed payload fit them all.
+    #[cfg(feature = "deflate-compress")]
+    let config = config.with_deflate(Some(
+        wsmachine::deflate::DeflateConfig::new().with_server_no_context_takeover(true),
+    ));
     config
 }
 
@@ -174,8 +182,8 @@ fn step(
             send(ws, &text);
         }
         if peer.draining() && !overflowed {
-            for text in peer.outbox().drain() {
-                send(ws, &text);
+            for item in peer.outbox().drain() {
+                send_item(ws, &item);
             }
         }
         if let Some((code, reason)) = close {
@@ -191,6 +199,17 @@ fn step(
 fn send(ws: &mut Ws<NoMask>, text: &str) {
     let conn = &mut ws.conn;
     let _ = queue(&mut ws.out, |buf| conn.send_text(text, buf));
+}
+
+/// A room message: compressed once for the room where this member negotiated deflate.
+fn send_item(ws: &mut Ws<NoMask>, item: &Item) {
+    #[cfg(feature = "deflate-compress")]
+    if ws.conn.deflate_params().is_some() {
+        let (conn, prepared) = (&mut ws.conn, item.prepared());
+        let _ = queue(&mut ws.out, |buf| prepared.write_to(conn, buf));
+        return;
+    }
+    send(ws, item);
 }
 
 async fn overflow(outbox: &Outbox) {
