@@ -25,6 +25,7 @@ use super::{Closed, Connection, Initiator};
 use crate::close::CloseCode;
 use crate::error::{Error, Misuse};
 use crate::handshake::AcceptKey;
+use crate::handshake::client::ExpectedAccept;
 use crate::handshake::head::HeadScanner;
 use crate::time::Instant;
 
@@ -82,7 +83,7 @@ pub(crate) enum Phase {
     ClientIdle,
     ClientAwaitResponse {
         scanner: HeadScanner,
-        accept: AcceptKey,
+        accept: ExpectedAccept,
     },
     /// A non-101 response head is in; its body (up to `body_end`) is awaited.
     ClientRejected {
@@ -144,7 +145,7 @@ impl<M> Connection<M> {
     }
 
     /// Client: the request is written; the handshake deadline runs from `now`.
-    pub(super) fn on_connect(&mut self, now: Instant, accept: AcceptKey, offer: Offer) {
+    pub(super) fn on_connect(&mut self, now: Instant, accept: ExpectedAccept, offer: Offer) {
         let deadline = now.after_millis(self.config.handshake_timeout_ms);
         self.timers.set(Timer::Handshake, deadline);
         // The control stash is idle until the connection opens: it keeps the offer meanwhile.
