@@ -7,7 +7,6 @@ use crate::error::{Error, Misuse};
 use crate::event::ControlPayload;
 use crate::frame::encoder::encode_frame;
 use crate::frame::{FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MaskSource, Masker, Opcode};
-use crate::handshake::server::write_error;
 use crate::message::MessageKind;
 use crate::time::Instant;
 
@@ -386,7 +385,7 @@ impl<M: MaskSource> Connection<M> {
             return Ok(None);
         }
         let len = if let Some(status) = self.sender.pending_http {
-            let len = write_error(status, out)?;
+            let len = self.write_http_error(status, out)?;
             self.sender.pending_http = None;
             len
         } else if let Some(pong) = self.sender.pending_pong {
@@ -428,12 +427,13 @@ impl<M: MaskSource> Connection<M> {
         let mask = if self.role.is_client() { 4 } else { 0 };
         let frame = |payload: usize| 2 + mask + payload;
         let sender = &self.sender;
-        let http = sender
-            .pending_http
-            .map_or(0, |status| match write_error(status, &mut []) {
-                Ok(len) | Err(Error::BufferTooSmall { required: len }) => len,
-                Err(_) => 0,
-            });
+        let http =
+            sender
+                .pending_http
+                .map_or(0, |status| match self.write_http_error(status, &mut []) {
+                    Ok(len) | Err(Error::BufferTooSmall { required: len }) => len,
+                    Err(_) => 0,
+                });
         let pong = sender.pending_pong.map_or(0, |p| frame(p.as_bytes().len()));
         let ping = if sender.pending_ping { frame(0) } else { 0 };
         let close = sender.pending_close.map_or(0, |code| match code {
@@ -454,6 +454,16 @@ impl<M: MaskSource> Connection<M> {
     /// The answer changes after every input and command.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next_deadline()
+    }
+
+    /// Writes the server's HTTP error response with `status`, through the handshake table
+    /// only `server` sets: a program without servers links no HTTP error writer. Only a
+    /// server's head reader ever queues one, so the `None` arm writes nothing.
+    fn write_http_error(&self, status: u16, out: &mut [u8]) -> Result<usize, Error> {
+        match self.handshake.and_then(|handshake| handshake.write_error) {
+            Some(write_error) => write_error(status, out),
+            None => Ok(0),
+        }
     }
 
     fn data_opcode(&self, kind: MessageKind) -> Result<Opcode, Error> {
