@@ -171,9 +171,7 @@ impl<M: MaskSource> Connection<M> {
 
     /// An already upgraded connection: an HTTP stack did the handshake; framing starts now.
     pub fn upgraded(config: Config, role: Role, mask: M, now: Instant) -> Self {
-        let mut this = Self::new(config, role, mask, Phase::Open, now, None);
-        this.open(now);
-        this
+        Self::new(config, role, mask, Phase::Open, now, None)
     }
 
     fn new(
@@ -184,20 +182,19 @@ impl<M: MaskSource> Connection<M> {
         now: Instant,
         handshake: Option<Handshake<M>>,
     ) -> Self {
-        let mut this = Self {
+        // One struct expression, nothing set afterwards: built in place, never copied.
+        Self {
+            timers: phase.starting_timers(&config, now),
             config,
             role,
             mask,
             phase,
             receiver: Receiver::new(),
             sender: Sender::new(),
-            timers: Timers::default(),
             outcome: None,
             now,
             handshake,
-        };
-        this.on_start(now);
-        this
+        }
     }
 
     // ---- getters ----
