@@ -5,7 +5,7 @@ use super::{Connection, Phase, Transmit};
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::{Error, Misuse};
 use crate::event::ControlPayload;
-use crate::frame::encoder::encode_frame;
+use crate::frame::encoder::{encode_frame, encode_masked_frame};
 use crate::frame::{FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MaskSource, Masker, Opcode};
 use crate::message::MessageKind;
 use crate::time::Instant;
@@ -135,7 +135,7 @@ impl<M: MaskSource> Connection<M> {
             && self.sender.message.is_none()
             && !self.role.is_client()
         {
-            return encode_frame(kind.opcode(), true, payload, None, out);
+            return encode_frame(kind.opcode(), true, payload, false, out);
         }
         self.send_message_checked(kind, payload, out)
     }
@@ -288,7 +288,8 @@ impl<M: MaskSource> Connection<M> {
         let len = header.encode(out)?;
         self.sender.message = (!is_last).then_some(kind);
         self.sender.owed = payload_len;
-        self.sender.owed_masker = header.mask.map(Masker::new);
+        // The zero key leaves the payload as it is: nothing to apply (see `ZERO_KEYS`).
+        self.sender.owed_masker = header.mask.filter(|_| !M::ZERO_KEYS).map(Masker::new);
         Ok(len)
     }
 
@@ -531,12 +532,15 @@ impl<M: MaskSource> Connection<M> {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        if self.role.is_client() {
+        if !self.role.is_client() {
+            encode_frame(opcode, fin, payload, false, out)
+        } else if M::ZERO_KEYS {
+            // A client with `NoMask`: the zero key, known at compile time (no masking code).
+            encode_frame(opcode, fin, payload, true, out)
+        } else {
             let mask = &mut self.mask;
             let mut next = || mask.next_mask_key();
-            encode_frame(opcode, fin, payload, Some(&mut next), out)
-        } else {
-            encode_frame(opcode, fin, payload, None, out)
+            encode_masked_frame(opcode, fin, payload, &mut next, out)
         }
     }
 }
