@@ -69,8 +69,11 @@ struct Handshake<M> {
     /// Reads the peer's HTTP head.
     read_head: HeadReader<M>,
     /// Server: writes the HTTP error response to a bad request (a client has none).
-    write_error: Option<fn(u16, &mut [u8]) -> Result<usize, Error>>,
+    write_error: Option<HttpErrorWriter>,
 }
+
+/// Writes the HTTP error response with a status into a buffer (see `poll_transmit`).
+type HttpErrorWriter = fn(u16, &mut [u8]) -> Result<usize, Error>;
 
 // By hand: derived impls would ask `M: Clone` of what holds only function pointers.
 impl<M> Clone for Handshake<M> {
