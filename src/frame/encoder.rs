@@ -29,7 +29,11 @@ pub(crate) fn encode_frame(
     zero_key: bool,
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    if !zero_key && let Ok(len7 @ 0..=125) = u8::try_from(payload.len()) {
+    // Not on firmware, where the general path below does the same in less code.
+    if cfg!(not(target_os = "none"))
+        && !zero_key
+        && let Ok(len7 @ 0..=125) = u8::try_from(payload.len())
+    {
         // Fast path, unmasked frames with a 7-bit length (every small server message): two
         // header bytes written in place, then one copy; no header struct, no staging buffer.
         let required = 2 + payload.len();
