@@ -400,7 +400,15 @@ impl<M: MaskSource> Connection<M> {
             self.sender.pending_ping = false;
             len
         } else if let Some(code) = self.sender.pending_close {
-            let len = self.write_close(code, &[], out)?;
+            // No reason: the code alone, no 125-byte staging; §7.1.5: an empty Close is
+            // answered with an empty Close (1005 never goes out).
+            let bytes = code.0.to_be_bytes();
+            let payload = if code == CloseCode::NoStatus {
+                &[][..]
+            } else {
+                &bytes[..]
+            };
+            let len = self.write_frame(Opcode::Close, true, payload, out)?;
             self.sender.pending_close = None;
             if matches!(self.phase, Phase::CloseReceived) {
                 self.on_close_echoed();
