@@ -75,6 +75,9 @@ impl CloseFrame {
     /// [`ProtocolViolation::InvalidCloseCode`] for a code not valid on the wire,
     /// [`ProtocolViolation::InvalidCloseReason`] for a reason that is not UTF-8, and
     /// [`ProtocolViolation::ControlFrameTooLong`] past 125 bytes.
+    // Out of line: the receive path's frame then holds no copy of the parse's temporaries
+    // (-232 B of stack on the server firmware, issue 14).
+    #[inline(never)]
     pub fn parse(payload: &[u8]) -> Result<Self, ProtocolViolation> {
         let Some((code, reason)) = payload.split_first_chunk::<2>() else {
             // RFC 6455 §5.5.1: a body, if present, MUST start with a 2-byte code.
@@ -90,10 +93,18 @@ impl CloseFrame {
         if !code.is_valid_on_wire() {
             return Err(ProtocolViolation::InvalidCloseCode(code.0));
         }
-        let reason = core::str::from_utf8(reason)
-            .map_err(|_| ProtocolViolation::InvalidCloseReason)
-            .and_then(|r| CloseReason::new(r).ok_or(ProtocolViolation::ControlFrameTooLong))?;
-        Ok(Self { code, reason })
+        if core::str::from_utf8(reason).is_err() {
+            return Err(ProtocolViolation::InvalidCloseReason);
+        }
+        // Built in place: the reason is copied once, straight into the result.
+        let mut frame = Self {
+            code,
+            reason: CloseReason::EMPTY,
+        };
+        if !frame.reason.bytes.extend(reason) {
+            return Err(ProtocolViolation::ControlFrameTooLong);
+        }
+        Ok(frame)
     }
 }
 

@@ -55,11 +55,34 @@ pub struct Connection<M = NoMask> {
     outcome: Option<Closed>,
     /// The latest time an input reported; commands without a `now` use it.
     now: Instant,
-    /// How this connection reads an HTTP head: set only by [`Connection::server`] and
+    /// The role's opening-handshake code: set only by [`Connection::server`] and
     /// [`Connection::client`], so a program that builds only upgraded connections links
-    /// no HTTP parsing at all (nor its dependencies' panic paths; see tests/nostd-check).
-    read_head: Option<HeadReader<M>>,
+    /// no HTTP parsing and no HTTP error writer at all (nor their panic paths; see
+    /// tests/nostd-check and tests/firmware).
+    handshake: Option<Handshake<M>>,
 }
+
+/// The opening handshake's code for one role, reached only through a connection's
+/// `handshake` field, so nothing links it unless `server` or `client` is called.
+#[derive(Debug)]
+struct Handshake<M> {
+    /// Reads the peer's HTTP head.
+    read_head: HeadReader<M>,
+    /// Server: writes the HTTP error response to a bad request (a client has none).
+    write_error: Option<HttpErrorWriter>,
+}
+
+/// Writes the HTTP error response with a status into a buffer (see `poll_transmit`).
+type HttpErrorWriter = fn(u16, &mut [u8]) -> Result<usize, Error>;
+
+// By hand: derived impls would ask `M: Clone` of what holds only function pointers.
+impl<M> Clone for Handshake<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for Handshake<M> {}
 
 /// Reads the peer's HTTP head during the opening handshake.
 type HeadReader<M> =
@@ -123,7 +146,10 @@ impl Connection<NoMask> {
             NoMask,
             Phase::ServerAwaitRequest(HeadScanner::new()),
             now,
-            Some(Self::receive_request),
+            Some(Handshake {
+                read_head: Self::receive_request,
+                write_error: Some(crate::handshake::server::write_error),
+            }),
         )
     }
 }
@@ -139,15 +165,16 @@ impl<M: MaskSource> Connection<M> {
             mask,
             Phase::ClientIdle,
             now,
-            Some(Self::receive_response),
+            Some(Handshake {
+                read_head: Self::receive_response,
+                write_error: None,
+            }),
         )
     }
 
     /// An already upgraded connection: an HTTP stack did the handshake; framing starts now.
     pub fn upgraded(config: Config, role: Role, mask: M, now: Instant) -> Self {
-        let mut this = Self::new(config, role, mask, Phase::Open, now, None);
-        this.open(now);
-        this
+        Self::new(config, role, mask, Phase::Open, now, None)
     }
 
     fn new(
@@ -156,22 +183,21 @@ impl<M: MaskSource> Connection<M> {
         mask: M,
         phase: Phase,
         now: Instant,
-        read_head: Option<HeadReader<M>>,
+        handshake: Option<Handshake<M>>,
     ) -> Self {
-        let mut this = Self {
+        // One struct expression, nothing set afterwards: built in place, never copied.
+        Self {
+            timers: phase.starting_timers(&config, now),
             config,
             role,
             mask,
             phase,
             receiver: Receiver::new(),
             sender: Sender::new(),
-            timers: Timers::default(),
             outcome: None,
             now,
-            read_head,
-        };
-        this.on_start(now);
-        this
+            handshake,
+        }
     }
 
     // ---- getters ----
@@ -385,8 +411,8 @@ impl<M: MaskSource> Connection<M> {
             Phase::ServerAwaitDecision(_) => Err(Error::Usage(Misuse::DecisionPending)),
             Phase::ServerAwaitRequest(_)
             | Phase::ClientAwaitResponse { .. }
-            | Phase::ClientRejected { .. } => match self.read_head {
-                Some(read_head) => read_head(self, now, buf),
+            | Phase::ClientRejected { .. } => match self.handshake {
+                Some(handshake) => (handshake.read_head)(self, now, buf),
                 // Unreachable: only `server` and `client` start in these phases, with a reader.
                 None => Err(Error::Usage(Misuse::HandshakeIncomplete)),
             },

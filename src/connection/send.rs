@@ -5,9 +5,8 @@ use super::{Connection, Phase, Transmit};
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::{Error, Misuse};
 use crate::event::ControlPayload;
-use crate::frame::encoder::encode_frame;
+use crate::frame::encoder::{encode_frame, encode_masked_frame};
 use crate::frame::{FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MaskSource, Masker, Opcode};
-use crate::handshake::server::write_error;
 use crate::message::MessageKind;
 use crate::time::Instant;
 
@@ -131,12 +130,14 @@ impl<M: MaskSource> Connection<M> {
     ) -> Result<usize, Error> {
         // Fast path, the same checks as `data_opcode` in one branch: open, no zero-copy
         // frame owed, no fragmented message unfinished, and a server (nothing to mask).
-        if self.phase.sends_frames()
+        // Not on firmware: there the one checked path is smaller than both.
+        if cfg!(not(target_os = "none"))
+            && self.phase.sends_frames()
             && self.sender.owed == 0
             && self.sender.message.is_none()
             && !self.role.is_client()
         {
-            return encode_frame(kind.opcode(), true, payload, None, out);
+            return encode_frame(kind.opcode(), true, payload, false, out);
         }
         self.send_message_checked(kind, payload, out)
     }
@@ -289,7 +290,8 @@ impl<M: MaskSource> Connection<M> {
         let len = header.encode(out)?;
         self.sender.message = (!is_last).then_some(kind);
         self.sender.owed = payload_len;
-        self.sender.owed_masker = header.mask.map(Masker::new);
+        // The zero key leaves the payload as it is: nothing to apply (see `ZERO_KEYS`).
+        self.sender.owed_masker = header.mask.filter(|_| !M::ZERO_KEYS).map(Masker::new);
         Ok(len)
     }
 
@@ -386,7 +388,7 @@ impl<M: MaskSource> Connection<M> {
             return Ok(None);
         }
         let len = if let Some(status) = self.sender.pending_http {
-            let len = write_error(status, out)?;
+            let len = self.write_http_error(status, out)?;
             self.sender.pending_http = None;
             len
         } else if let Some(pong) = self.sender.pending_pong {
@@ -398,7 +400,15 @@ impl<M: MaskSource> Connection<M> {
             self.sender.pending_ping = false;
             len
         } else if let Some(code) = self.sender.pending_close {
-            let len = self.write_close(code, &[], out)?;
+            // No reason: the code alone, no 125-byte staging; §7.1.5: an empty Close is
+            // answered with an empty Close (1005 never goes out).
+            let bytes = code.0.to_be_bytes();
+            let payload = if code == CloseCode::NoStatus {
+                &[][..]
+            } else {
+                &bytes[..]
+            };
+            let len = self.write_frame(Opcode::Close, true, payload, out)?;
             self.sender.pending_close = None;
             if matches!(self.phase, Phase::CloseReceived) {
                 self.on_close_echoed();
@@ -428,12 +438,13 @@ impl<M: MaskSource> Connection<M> {
         let mask = if self.role.is_client() { 4 } else { 0 };
         let frame = |payload: usize| 2 + mask + payload;
         let sender = &self.sender;
-        let http = sender
-            .pending_http
-            .map_or(0, |status| match write_error(status, &mut []) {
-                Ok(len) | Err(Error::BufferTooSmall { required: len }) => len,
-                Err(_) => 0,
-            });
+        let http =
+            sender
+                .pending_http
+                .map_or(0, |status| match self.write_http_error(status, &mut []) {
+                    Ok(len) | Err(Error::BufferTooSmall { required: len }) => len,
+                    Err(_) => 0,
+                });
         let pong = sender.pending_pong.map_or(0, |p| frame(p.as_bytes().len()));
         let ping = if sender.pending_ping { frame(0) } else { 0 };
         let close = sender.pending_close.map_or(0, |code| match code {
@@ -454,6 +465,16 @@ impl<M: MaskSource> Connection<M> {
     /// The answer changes after every input and command.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next_deadline()
+    }
+
+    /// Writes the server's HTTP error response with `status`, through the handshake table
+    /// only `server` sets: a program without servers links no HTTP error writer. Only a
+    /// server's head reader ever queues one, so the `None` arm writes nothing.
+    fn write_http_error(&self, status: u16, out: &mut [u8]) -> Result<usize, Error> {
+        match self.handshake.and_then(|handshake| handshake.write_error) {
+            Some(write_error) => write_error(status, out),
+            None => Ok(0),
+        }
     }
 
     fn data_opcode(&self, kind: MessageKind) -> Result<Opcode, Error> {
@@ -521,12 +542,15 @@ impl<M: MaskSource> Connection<M> {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        if self.role.is_client() {
+        if !self.role.is_client() {
+            encode_frame(opcode, fin, payload, false, out)
+        } else if M::ZERO_KEYS {
+            // A client with `NoMask`: the zero key, known at compile time (no masking code).
+            encode_frame(opcode, fin, payload, true, out)
+        } else {
             let mask = &mut self.mask;
             let mut next = || mask.next_mask_key();
-            encode_frame(opcode, fin, payload, Some(&mut next), out)
-        } else {
-            encode_frame(opcode, fin, payload, None, out)
+            encode_masked_frame(opcode, fin, payload, &mut next, out)
         }
     }
 }

@@ -23,8 +23,10 @@ use super::offer::Offer;
 use super::timer::{Timer, Timers};
 use super::{Closed, Connection, Initiator};
 use crate::close::CloseCode;
+use crate::config::Config;
 use crate::error::{Error, Misuse};
 use crate::handshake::AcceptKey;
+use crate::handshake::client::ExpectedAccept;
 use crate::handshake::head::HeadScanner;
 use crate::time::Instant;
 
@@ -82,7 +84,7 @@ pub(crate) enum Phase {
     ClientIdle,
     ClientAwaitResponse {
         scanner: HeadScanner,
-        accept: AcceptKey,
+        accept: ExpectedAccept,
     },
     /// A non-101 response head is in; its body (up to `body_end`) is awaited.
     ClientRejected {
@@ -128,14 +130,27 @@ impl Phase {
     }
 }
 
+impl Phase {
+    /// The timers a connection starting in this phase at `now` begins with: an upgraded
+    /// (already open) one runs keepalive, any other must finish the opening handshake within
+    /// its timeout. A value, not a transition, so the constructor can build the connection
+    /// in place (setting timers after construction cost a second connection-sized copy on
+    /// the stack: 452 B of frame in `upgraded` on the firmware).
+    pub(super) fn starting_timers(&self, config: &Config, now: Instant) -> Timers {
+        let mut timers = Timers::default();
+        if self.sends_frames() {
+            timers.set(Timer::Keepalive, now.after_millis(config.keepalive_ms));
+            crate::fmt::debug!("upgraded: open");
+        } else {
+            let deadline = now.after_millis(config.handshake_timeout_ms);
+            timers.set(Timer::Handshake, deadline);
+        }
+        timers
+    }
+}
+
 /// The transitions. Each names the input that causes it.
 impl<M> Connection<M> {
-    /// A new connection: the opening handshake must be done within its timeout of `now`.
-    pub(super) fn on_start(&mut self, now: Instant) {
-        let deadline = now.after_millis(self.config.handshake_timeout_ms);
-        self.timers.set(Timer::Handshake, deadline);
-    }
-
     /// Server: a valid request arrived; the application decides next.
     pub(super) fn on_request(&mut self, accept: AcceptKey, offer: Offer) {
         self.receiver.stash_offered(offer);
@@ -144,7 +159,7 @@ impl<M> Connection<M> {
     }
 
     /// Client: the request is written; the handshake deadline runs from `now`.
-    pub(super) fn on_connect(&mut self, now: Instant, accept: AcceptKey, offer: Offer) {
+    pub(super) fn on_connect(&mut self, now: Instant, accept: ExpectedAccept, offer: Offer) {
         let deadline = now.after_millis(self.config.handshake_timeout_ms);
         self.timers.set(Timer::Handshake, deadline);
         // The control stash is idle until the connection opens: it keeps the offer meanwhile.

@@ -15,58 +15,49 @@ pub(crate) enum Timer {
     Keepalive,
 }
 
-/// Armed deadlines in milliseconds, `DISARMED` when off: 8 bytes each rather than the 16
-/// of an `Option<Instant>` (the per-connection state has a 512-byte budget).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The armed deadline, if any: one slot, because the connection's phases never need two.
+///
+/// The handshake timer runs only while connecting, keepalive and pong only while open (the
+/// pong deadline is armed as the keepalive ping goes out and disarmed, with keepalive
+/// re-armed, when the peer speaks), the close timer only while closing or closed; every
+/// transition in `state.rs` disarms the previous phase's timer or resets them all. One
+/// deadline and its kind take 16 bytes, against 32 for four (the connection's 448-byte
+/// budget, issue 14).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Timers {
-    // Indexed by `Timer as usize`, in the order deadlines fire when due together.
-    deadlines: [u64; 4],
-}
-
-const DISARMED: u64 = u64::MAX;
-
-impl Default for Timers {
-    fn default() -> Self {
-        Self {
-            deadlines: [DISARMED; 4],
-        }
-    }
+    /// In milliseconds; meaningful only while `armed` is `Some`.
+    deadline: u64,
+    armed: Option<Timer>,
 }
 
 impl Timers {
-    /// Arms (`Some`) or disarms (`None`) `timer`. A deadline at the end of time never fires,
-    /// so it is stored as disarmed.
+    /// Arms (`Some`) `timer`, replacing whichever was armed, or disarms it (`None`) if it
+    /// is the armed one. A deadline at the end of time never fires, so it disarms too.
     pub(crate) fn set(&mut self, timer: Timer, deadline: Option<Instant>) {
-        if let Some(slot) = self.deadlines.get_mut(timer as usize) {
-            *slot = deadline.map_or(DISARMED, Instant::as_millis);
+        match deadline.map(Instant::as_millis) {
+            Some(ms) if ms != u64::MAX => {
+                self.deadline = ms;
+                self.armed = Some(timer);
+            }
+            _ if self.armed == Some(timer) => self.armed = None,
+            _ => {}
         }
     }
 
     /// The deadline of `timer`, if armed.
     pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
-        self.deadlines
-            .get(timer as usize)
-            .filter(|&&ms| ms != DISARMED)
-            .map(|&ms| Instant::from_millis(ms))
+        (self.armed == Some(timer)).then(|| Instant::from_millis(self.deadline))
     }
 
     /// The earliest armed deadline.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let earliest = self.deadlines.iter().copied().min().unwrap_or(DISARMED);
-        (earliest != DISARMED).then(|| Instant::from_millis(earliest))
+        self.armed.map(|_| Instant::from_millis(self.deadline))
     }
 
-    /// Disarms and returns the first deadline due at `now`, if any.
+    /// Disarms and returns the deadline due at `now`, if any.
     pub(crate) fn expire(&mut self, now: Instant) -> Option<Timer> {
-        let due = [
-            Timer::Handshake,
-            Timer::Pong,
-            Timer::Close,
-            Timer::Keepalive,
-        ]
-        .into_iter()
-        .find(|&timer| self.get(timer).is_some_and(|deadline| deadline <= now))?;
-        self.set(due, None);
+        let due = self.armed.filter(|_| self.deadline <= now.as_millis())?;
+        self.armed = None;
         Some(due)
     }
 }
@@ -76,18 +67,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn expires_due_timers_one_at_a_time() {
+    fn expires_the_armed_timer_once_due() {
         let mut timers = Timers::default();
         timers.set(Timer::Keepalive, Some(Instant::from_millis(5)));
-        timers.set(Timer::Pong, Some(Instant::from_millis(3)));
-        assert_eq!(timers.next_deadline(), Some(Instant::from_millis(3)));
-        assert_eq!(timers.expire(Instant::from_millis(2)), None);
-        assert_eq!(timers.expire(Instant::from_millis(9)), Some(Timer::Pong));
+        assert_eq!(timers.next_deadline(), Some(Instant::from_millis(5)));
+        assert_eq!(timers.expire(Instant::from_millis(4)), None);
         assert_eq!(
-            timers.expire(Instant::from_millis(9)),
+            timers.expire(Instant::from_millis(5)),
             Some(Timer::Keepalive)
         );
         assert_eq!(timers.expire(Instant::from_millis(9)), None);
+        assert_eq!(timers.next_deadline(), None);
+    }
+
+    #[test]
+    fn disarming_another_timer_keeps_the_armed_one() {
+        let mut timers = Timers::default();
+        timers.set(Timer::Close, Some(Instant::from_millis(7)));
+        timers.set(Timer::Pong, None);
+        timers.set(Timer::Keepalive, None);
+        assert_eq!(timers.get(Timer::Close), Some(Instant::from_millis(7)));
+        assert_eq!(timers.get(Timer::Pong), None);
+        // Arming replaces: the keepalive ping's pong deadline takes over from keepalive.
+        timers.set(Timer::Keepalive, Some(Instant::from_millis(3)));
+        timers.set(Timer::Pong, Some(Instant::from_millis(4)));
+        assert_eq!(timers.get(Timer::Keepalive), None);
+        assert_eq!(timers.next_deadline(), Some(Instant::from_millis(4)));
+        timers.set(Timer::Pong, None);
         assert_eq!(timers.next_deadline(), None);
     }
 

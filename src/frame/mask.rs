@@ -23,6 +23,12 @@ pub struct MaskKey(pub [u8; 4]);
 /// assert_eq!(source.next_mask_key(), MaskKey([0, 0, 0, 1]));
 /// ```
 pub trait MaskSource {
+    /// Whether every key is the all-zero key, known at compile time (only [`NoMask`] says
+    /// so): the engine then writes that key without asking for one and copies payloads
+    /// instead of XORing them with zeros, so a program whose connections all use `NoMask`
+    /// (servers) links no masking code for sending. The bytes on the wire are the same.
+    const ZERO_KEYS: bool = false;
+
     /// The key for the next frame.
     fn next_mask_key(&mut self) -> MaskKey;
 }
@@ -41,6 +47,8 @@ impl<F: FnMut() -> MaskKey> MaskSource for F {
 pub struct NoMask;
 
 impl MaskSource for NoMask {
+    const ZERO_KEYS: bool = true;
+
     fn next_mask_key(&mut self) -> MaskKey {
         MaskKey([0; 4])
     }

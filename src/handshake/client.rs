@@ -70,7 +70,7 @@ impl<'a> ClientRequest<'a> {
     }
 
     /// Checks the request and records what the response must be validated against.
-    pub(crate) fn prepare(&self) -> Result<(AcceptKey, FixedBuf<MAX_OFFERED_LEN>), Error> {
+    pub(crate) fn prepare(&self) -> Result<(ExpectedAccept, FixedBuf<MAX_OFFERED_LEN>), Error> {
         let invalid = Error::Usage(Misuse::InvalidHeader);
         let host_ok = is_field_value(self.host.as_bytes()) && !self.host.is_empty();
         let path_ok =
@@ -90,7 +90,7 @@ impl<'a> ClientRequest<'a> {
                 return Err(Error::Usage(Misuse::TooManySubprotocols));
             }
         }
-        Ok((self.key.accept_key(), offered))
+        Ok((ExpectedAccept(self.key), offered))
     }
 
     /// Writes the request ([§4.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.1)),
@@ -134,6 +134,12 @@ impl<'a> ClientRequest<'a> {
     }
 }
 
+/// The `Sec-WebSocket-Accept` a waiting client expects, kept as the 16-byte key it answers
+/// and hashed only when the response arrives: a connection holds it for the whole wait, and
+/// this is 12 bytes less than the 28-byte answer (issue 14's connection budget).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExpectedAccept(Key);
+
 /// The body length a (validated) non-101 response head announces with one well-formed
 /// `Content-Length`; `None` when it has none, several, or `Transfer-Encoding` (whose body
 /// the engine does not decode).
@@ -162,7 +168,7 @@ pub(crate) fn rejected_body_len(head: &[u8]) -> Option<u64> {
 pub(crate) fn parse_response<'a>(
     head: &'a [u8],
     max_headers: usize,
-    accept: &AcceptKey,
+    accept: &ExpectedAccept,
     offered: &[u8],
     extensions_offered: bool,
 ) -> Result<Response<'a>, HandshakeFailure> {
@@ -171,7 +177,7 @@ pub(crate) fn parse_response<'a>(
         line.http11,
         Some(line.status),
         headers,
-        accept,
+        &accept.0.accept_key(),
         offered,
         extensions_offered,
     )?;
@@ -185,10 +191,11 @@ pub(crate) fn check_response<'h>(
     http11: bool,
     status: Option<u16>,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
-    accept: &AcceptKey,
+    accept: &ExpectedAccept,
     offered: &[u8],
 ) -> Result<Option<&'h str>, HandshakeFailure> {
-    check_response_with(http11, status, headers, accept, offered, false)
+    let accept = accept.0.accept_key();
+    check_response_with(http11, status, headers, &accept, offered, false)
 }
 
 /// [`check_response`], with `Sec-WebSocket-Extensions` answers left to the caller when

