@@ -179,6 +179,7 @@ impl<'a> Utf8Chunk<'a> {
     ///
     /// # Errors
     /// [`Utf8Error`] if `bytes` is not UTF-8 (an unfinished last code point included).
+    #[cfg(not(target_os = "none"))] // the receive fast path's, which bare metal leaves out
     #[inline]
     pub(crate) fn whole(bytes: &'a [u8]) -> Result<Self, Utf8Error> {
         Ok(Self {

@@ -11,12 +11,13 @@ use crate::error::{Error, HandshakeFailure, ProtocolViolation};
 use crate::event::{BinaryChunk, ControlPayload, Event, Received, TextChunk};
 use crate::fixed::FixedBuf;
 use crate::frame::{
-    Decoded, FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MAX_HEADER_LEN, MaskKey, MaskSource, Masker,
-    Opcode,
+    Decoded, FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MAX_HEADER_LEN, MaskSource, Masker, Opcode,
 };
 use crate::handshake::{Rejection, client, rejected_body_len, server};
 use crate::time::Instant;
-use crate::utf8::{Utf8Chunk, Utf8Validator};
+#[cfg(not(target_os = "none"))]
+use crate::utf8::Utf8Chunk;
+use crate::utf8::Utf8Validator;
 
 /// The most text one event delivers: unmasking, UTF-8 validation and the application's
 /// read of a block all hit L1/L2 instead of memory (larger frames arrive in several events).
@@ -108,6 +109,7 @@ impl DeflateLink {
 }
 
 /// A whole small data frame at the front of the buffer (see `small_frame`).
+#[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
 #[derive(Clone, Copy, Debug)]
 struct SmallFrame {
     text: bool,
@@ -352,7 +354,7 @@ impl<M: MaskSource> Connection<M> {
     /// Frames: headers, control payloads and data chunks, until one event or no bytes.
     // Perf (W1): inlined into `receive`, so the fast path runs without the call and the
     // register saves of the general loop.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     pub(super) fn receive_frames<'a>(
         &mut self,
         now: Instant,
@@ -360,7 +362,9 @@ impl<M: MaskSource> Connection<M> {
         #[cfg(feature = "deflate")] inflater: Option<Inflater<'a>>,
     ) -> Result<Received<'a>, Error> {
         // A whole small message in one frame, with nothing else in flight, is decided from
-        // its two header bytes and delivered in one step.
+        // its two header bytes and delivered in one step. Flash: bare-metal targets, where
+        // it would add 170–580 bytes (scripts/firmware), take the loop for every frame.
+        #[cfg(not(target_os = "none"))]
         if let Some(small) = self.small_frame(buf) {
             return self.receive_small(buf, small);
         }
@@ -373,7 +377,7 @@ impl<M: MaskSource> Connection<M> {
     }
 
     /// The general frame loop behind [`receive_frames`](Self::receive_frames).
-    #[inline(never)]
+    #[cfg_attr(not(target_os = "none"), inline(never))]
     fn receive_frames_loop<'a>(
         &mut self,
         now: Instant,
@@ -549,6 +553,7 @@ impl<M: MaskSource> Connection<M> {
     /// Anything else (a control frame, a reserved bit or opcode, a wrong mask bit, an
     /// extended length, a limit exceeded, a split frame) gets `None` and takes the full
     /// path, which checks it and reports the same error it always did.
+    #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
     #[inline(always)]
     fn small_frame(&self, buf: &[u8]) -> Option<SmallFrame> {
         let receiver = &self.receiver;
@@ -589,7 +594,7 @@ impl<M: MaskSource> Connection<M> {
         let len = usize::from(len);
         let (masker, start) = if masked {
             let (key, _) = rest.split_first_chunk::<4>()?;
-            (Some(Masker::new(MaskKey(*key))), 6)
+            (Some(Masker::new(crate::frame::MaskKey(*key))), 6)
         } else {
             (None, 2)
         };
@@ -603,6 +608,7 @@ impl<M: MaskSource> Connection<M> {
 
     /// Delivers the frame [`small_frame`](Self::small_frame) found: unmask, check the text
     /// as one whole message, and hand it out in one event.
+    #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
     #[inline(always)]
     fn receive_small<'a>(
         &mut self,
