@@ -223,7 +223,7 @@ impl<M: MaskSource> Connection<M> {
         let buf: &'a [u8] = buf;
         let head = buf.get(..end).unwrap_or_default();
         match server::parse_request(head, self.config.max_headers()) {
-            Ok((request, accept)) => {
+            Ok((request, accept, subprotocols)) => {
                 #[cfg(feature = "deflate")]
                 {
                     let params = self.config.deflate().and_then(|d| {
@@ -231,7 +231,13 @@ impl<M: MaskSource> Connection<M> {
                     });
                     self.receiver.deflate.propose(params);
                 }
-                self.on_request(accept, offer::remember(|| request.subprotocols()));
+                // Perf (W7): a third walk of the headers only when an offer is there.
+                let offered = if subprotocols {
+                    offer::remember(|| request.subprotocols())
+                } else {
+                    Offer::EMPTY
+                };
+                self.on_request(accept, offered);
                 Ok(Received {
                     consumed: end,
                     event: Some(Event::UpgradeRequest(request)),

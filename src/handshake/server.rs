@@ -91,10 +91,13 @@ impl<'a> Reject<'a> {
 }
 
 /// Parses and validates a complete request head ([§4.2.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.1)).
+///
+/// Also says whether any `Sec-WebSocket-Protocol` header came (so the caller walks the
+/// headers for the offer only when there is one).
 pub(crate) fn parse_request(
     head: &[u8],
     max_headers: usize,
-) -> Result<(Request<'_>, AcceptKey), HandshakeFailure> {
+) -> Result<(Request<'_>, AcceptKey, bool), HandshakeFailure> {
     let (line, headers) = head::request(head, max_headers)?;
     let checked = check_request(line.method == b"GET", line.http11, headers)?;
     let request = Request {
@@ -103,13 +106,15 @@ pub(crate) fn parse_request(
         host: checked.host,
         origin: checked.origin,
     };
-    Ok((request, accept_key(checked.key)))
+    Ok((request, accept_key(checked.key), checked.subprotocols))
 }
 
 /// What a valid upgrade request carries, borrowed from wherever its headers live.
 pub(crate) struct Checked<'h> {
     pub(crate) host: &'h str,
     pub(crate) origin: Option<&'h str>,
+    /// A `Sec-WebSocket-Protocol` header came.
+    pub(crate) subprotocols: bool,
     /// The `Sec-WebSocket-Key` value as sent (base64 text).
     pub(crate) key: &'h [u8],
 }
@@ -145,6 +150,7 @@ pub(crate) fn check_request<'h>(
     Ok(Checked {
         host: utf8(host)?,
         origin: seen.origin.map(utf8).transpose()?,
+        subprotocols: seen.subprotocols,
         key,
     })
 }
@@ -157,6 +163,7 @@ pub(crate) struct Seen<'h> {
     key: Option<&'h [u8]>,
     /// How many `Sec-WebSocket-Key` lines there were.
     pub(crate) keys: u8,
+    subprotocols: bool,
     versions: u8,
     version_13: bool,
     upgrade: bool,
@@ -203,6 +210,7 @@ impl<'h> Seen<'h> {
             set_once(&mut self.origin, value)?;
         } else if is("sec-websocket-protocol") {
             // §4.1: 1#token; an empty item or a non-token is a malformed list.
+            self.subprotocols = true;
             if !value.split(|&b| b == b',').all(|item| is_token(trim(item))) {
                 return Err(HandshakeFailure::InvalidHeaderValue);
             }
@@ -371,7 +379,7 @@ Sec-WebSocket-Protocol: v2\r\nSec-WebSocket-Version: 13\r\nCookie: a=b\r\n\r\n";
 
     #[test]
     fn parses_a_good_request() {
-        let (request, accept) = parse_request(GOOD, 32).unwrap();
+        let (request, accept, _) = parse_request(GOOD, 32).unwrap();
         assert_eq!(request.path(), "/chat");
         assert_eq!(request.query(), Some("room=1"));
         assert_eq!(request.host(), "example.com");
