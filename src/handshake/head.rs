@@ -86,15 +86,29 @@ pub(crate) struct StatusLine {
 /// [`HandshakeFailure::Malformed`] for any syntax error, or
 /// [`HandshakeFailure::TooManyHeaders`] when a well-formed header line beyond
 /// `max_headers` is found first.
+#[cfg(feature = "_fuzzing")] // the engine uses `request_with`
 pub(crate) fn request(
     head: &[u8],
     max_headers: usize,
 ) -> Result<(RequestLine<'_>, HeaderIter<'_>), HandshakeFailure> {
+    request_with(head, max_headers, |_, _| {})
+}
+
+/// [`request`], handing `each` every checked header line's name and trimmed value as it
+/// goes, so a caller validating the values needs no second walk over the lines.
+///
+/// # Errors
+/// As [`request`]; lines before the failing one have been handed to `each` then.
+pub(crate) fn request_with<'a>(
+    head: &'a [u8],
+    max_headers: usize,
+    each: impl FnMut(&'a [u8], &'a [u8]),
+) -> Result<(RequestLine<'a>, HeaderIter<'a>), HandshakeFailure> {
     let (line, headers) = start_line(head);
     let line = line
         .and_then(request_line)
         .ok_or(HandshakeFailure::Malformed)?;
-    check_fields(headers, max_headers)?;
+    check_fields(headers, max_headers, each)?;
     Ok((line, headers))
 }
 
@@ -107,7 +121,7 @@ pub(crate) fn response(
     let line = line
         .and_then(status_line)
         .ok_or(HandshakeFailure::Malformed)?;
-    check_fields(headers, max_headers)?;
+    check_fields(headers, max_headers, |_, _| {})?;
     Ok((line, headers))
 }
 
@@ -168,8 +182,13 @@ fn http_version(version: &[u8]) -> Option<bool> {
     }
 }
 
-/// Checks every header line up to the empty line that ends the head.
-fn check_fields(headers: HeaderIter<'_>, max_headers: usize) -> Result<(), HandshakeFailure> {
+/// Checks every header line up to the empty line that ends the head, handing each one's
+/// name and trimmed value to `each`.
+fn check_fields<'a>(
+    headers: HeaderIter<'a>,
+    max_headers: usize,
+    mut each: impl FnMut(&'a [u8], &'a [u8]),
+) -> Result<(), HandshakeFailure> {
     let mut rest = headers.rest;
     let mut count = 0usize;
     loop {
@@ -177,25 +196,27 @@ fn check_fields(headers: HeaderIter<'_>, max_headers: usize) -> Result<(), Hands
         if line.is_empty() {
             return Ok(());
         }
-        field(line).ok_or(HandshakeFailure::Malformed)?;
+        let (name, value) = field(line).ok_or(HandshakeFailure::Malformed)?;
         // DoS: the count is bounded by `max_headers` (at most `MAX_HEADERS`); httparse
         // also tokenized the line before finding no room for it.
         if count == max_headers {
             return Err(HandshakeFailure::TooManyHeaders);
         }
         count += 1;
+        each(name, value);
     }
 }
 
 /// One header line (line ending removed) as its name and its value without surrounding
 /// OWS, if it is `token ":" OWS field-value OWS` (RFC 9112 §5: no whitespace before the
 /// colon, so obs-fold continuation lines, which start with whitespace, fail too).
-fn field(line: &[u8]) -> Option<(&str, &[u8])> {
+/// The name stays bytes (a token is ASCII; a `&str` would cost a UTF-8 pass per line).
+fn field(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let (name, value) = split_at_byte(line, b':')?;
     if !is_token(name) || !is_field_value(value) {
         return None;
     }
-    Some((core::str::from_utf8(name).ok()?, trim(value)))
+    Some((name, trim(value)))
 }
 
 /// A line of a head [`check_fields`] already accepted, cut at its colon without checking
