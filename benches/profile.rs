@@ -101,7 +101,11 @@ fn main() {
             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
             Sec-WebSocket-Version: 13\r\n\r\n";
         let browser = workloads::browser_request();
-        let request = if which == "w7" { &short[..] } else { &browser[..] };
+        let request = if which == "w7" {
+            &short[..]
+        } else {
+            &browser[..]
+        };
         let mut out = [0u8; 256];
         for _ in 0..10_000 {
             let mut buf = request.to_vec();

@@ -225,24 +225,37 @@ pub(crate) fn trim(value: &[u8]) -> &[u8] {
 /// RFC 9110 `tchar`: the bytes allowed in a token such as a header name or subprotocol.
 pub(crate) const fn is_tchar(b: u8) -> bool {
     // Perf (W7): one bit test per byte (header names are checked byte by byte) instead of
-    // a chain of range compares; the set is the `matches!` below, folded at compile time.
-    b < 128 && (TCHARS >> b) & 1 != 0
+    // a chain of range compares; 32-bit words keep it cheap on 32-bit targets too.
+    let word = match b >> 5 {
+        0 => TCHARS_0,
+        1 => TCHARS_32,
+        2 => TCHARS_64,
+        3 => TCHARS_96,
+        _ => 0,
+    };
+    (word >> (b & 31)) & 1 != 0
 }
 
-/// Bit `b` is set for every `tchar` byte `b`.
-const TCHARS: u128 = {
-    let mut set = 0u128;
-    let mut b = 0u8;
-    while b < 128 {
+/// Bit `i` set where byte `first + i` is a `tchar` (folded at compile time).
+const fn tchar_bits(first: u8) -> u32 {
+    let mut word = 0;
+    let mut bit = 0;
+    while bit < 32 {
+        let b = first + bit;
         if matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^'
             | b'_' | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
         {
-            set |= 1 << b;
+            word |= 1 << bit;
         }
-        b += 1;
+        bit += 1;
     }
-    set
-};
+    word
+}
+
+const TCHARS_0: u32 = tchar_bits(0);
+const TCHARS_32: u32 = tchar_bits(32);
+const TCHARS_64: u32 = tchar_bits(64);
+const TCHARS_96: u32 = tchar_bits(96);
 
 /// Whether `s` is a non-empty token.
 pub(crate) fn is_token(s: &[u8]) -> bool {
