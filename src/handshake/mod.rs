@@ -259,8 +259,30 @@ const TCHARS_96: u32 = tchar_bits(96);
 
 /// Whether `s` is a non-empty token.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+    // Perf (W7): one table load per byte of every header name. Flash: bare-metal targets
+    // skip the 256-byte table and test the bits.
+    #[cfg(not(target_os = "none"))]
+    return !s.is_empty()
+        && s.iter()
+            .all(|&b| TCHAR_TABLE.get(usize::from(b)).copied().unwrap_or(false));
+    #[cfg(target_os = "none")]
+    return !s.is_empty() && s.iter().all(|&b| is_tchar(b));
 }
+
+/// `is_tchar` of every byte value, for [`is_token`].
+#[cfg(not(target_os = "none"))]
+#[allow(clippy::indexing_slicing)] // compile-time evaluation: a bad index fails the build
+static TCHAR_TABLE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0u8;
+    loop {
+        table[b as usize] = is_tchar(b);
+        if b == u8::MAX {
+            break table;
+        }
+        b += 1;
+    }
+};
 
 /// Whether `s` may be sent as a header value: no CR, LF, NUL or other controls but tab.
 pub(crate) fn is_field_value(s: &[u8]) -> bool {
