@@ -6,7 +6,8 @@
 //!     target/release/deps/profile-<hash> w1   # then: callgrind_annotate --inclusive=yes
 //! ```
 //! `w1` and `w6a` handle 100,000 messages (divide `decode_w1` / `encode_w6a` by that);
-//! `w7` runs 10,000 handshakes (`handshake_w7`).
+//! `w7` runs 10,000 handshakes (`handshake_w7`) of a 170-byte request, `w7b` the same with
+//! the peers bench's 558-byte browser request.
 #![allow(missing_docs)] // a bench target: its `main` needs no docs
 
 use std::hint::black_box;
@@ -15,6 +16,10 @@ use std::mem;
 use wsmachine::{
     Config, Connection, Event, FrameHeader, Instant, MaskKey, Masker, NoMask, Opcode, Role,
 };
+
+#[path = "common/workloads.rs"]
+#[allow(dead_code)] // the decode workloads' generators are the other benches'
+mod workloads;
 
 const N: usize = 100_000;
 const NOW: Instant = Instant::from_millis(0);
@@ -91,10 +96,16 @@ fn main() {
         let texts: Vec<String> = (0..64).map(|i| format!("reply {:010}", i * 7919)).collect();
         let mut out = vec![0u8; N * 18];
         assert_eq!(black_box(encode_w6a(&texts, &mut out)), out.len());
-    } else if which == "w7" {
-        let request = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+    } else if which == "w7" || which == "w7b" {
+        let short = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
             Sec-WebSocket-Version: 13\r\n\r\n";
+        let browser = workloads::browser_request();
+        let request = if which == "w7" {
+            &short[..]
+        } else {
+            &browser[..]
+        };
         let mut out = [0u8; 256];
         for _ in 0..10_000 {
             let mut buf = request.to_vec();

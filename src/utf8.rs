@@ -174,6 +174,23 @@ impl Utf8Validator {
 }
 
 impl<'a> Utf8Chunk<'a> {
+    /// A whole text (a complete message's payload) as one chunk: it must be UTF-8 from
+    /// end to end, so no code point can be carried in or out.
+    ///
+    /// # Errors
+    /// [`Utf8Error`] if `bytes` is not UTF-8 (an unfinished last code point included).
+    #[cfg(not(target_os = "none"))] // the receive fast path's, which bare metal leaves out
+    #[inline]
+    pub(crate) fn whole(bytes: &'a [u8]) -> Result<Self, Utf8Error> {
+        Ok(Self {
+            prefix: [0; 4],
+            prefix_len: 0,
+            text: validate(bytes)?,
+        })
+    }
+}
+
+impl<'a> Utf8Chunk<'a> {
     /// The empty chunk.
     pub const EMPTY: Self = Self {
         prefix: [0; 4],
@@ -282,6 +299,7 @@ fn incomplete_tail_len(bytes: &[u8]) -> usize {
 /// NEON). Shorter pieces, every piece on other targets (so embedded builds carry no SIMD
 /// code) and every piece without the feature go to `core::str::from_utf8`, whose setup is
 /// cheaper.
+#[inline] // short pieces (W1's 16-byte messages) pay no call around `from_utf8`
 fn validate(bytes: &[u8]) -> Result<&str, Utf8Error> {
     #[cfg(all(
         feature = "simdutf8",

@@ -33,6 +33,9 @@
 //! others copy it into their read buffers. The limits run over the whole workload's bytes
 //! (memcpy, in-place XOR) or its plaintext (`from_utf8`, simdutf8).
 //!
+//! Each rep times the engines in a rotated order (see `rotated`), so no engine always meets
+//! the caches the previous row left.
+//!
 //! Run: `cargo bench -p wsmachine-compare --bench peers` (about a minute).
 #![allow(missing_docs)]
 
@@ -217,10 +220,20 @@ const READ: usize = 64 * KIB;
 
 /// Feeds `wire` through `work` in `READ`-byte reads; `decode` returns the bytes it
 /// consumed and the rest moves to the front for the next read.
-fn reads(wire: &[u8], work: &mut Vec<u8>, mut decode: impl FnMut(&mut [u8]) -> usize) {
-    work.resize(2 * READ, 0);
+fn reads(wire: &[u8], work: &mut Vec<u8>, decode: impl FnMut(&mut [u8]) -> usize) {
+    reads_of(READ, wire, work, decode);
+}
+
+/// [`reads`] with `read`-byte reads.
+fn reads_of(
+    read_len: usize,
+    wire: &[u8],
+    work: &mut Vec<u8>,
+    mut decode: impl FnMut(&mut [u8]) -> usize,
+) {
+    work.resize(2 * read_len, 0);
     let mut left = 0;
-    for read in wire.chunks(READ) {
+    for read in wire.chunks(read_len) {
         let n = left + read.len();
         work[left..n].copy_from_slice(read);
         let consumed = decode(&mut work[..n]);
@@ -702,6 +715,18 @@ fn print(rep: usize, rows: &[Row]) {
     }
 }
 
+/// Runs `run(engine)` for every engine, starting with a different one each rep: the first
+/// engine of a row meets cold caches (W3–W5's 16 MiB wires fit the 32 MiB L3, so whoever
+/// reads one first pays memory for the others), and wsmachine was always first.
+fn rotated(rep: usize, mut run: impl FnMut(usize) -> Option<f64>) -> [Option<f64>; 6] {
+    let mut engines = [None; 6];
+    for k in 0..engines.len() {
+        let e = (k + rep) % engines.len();
+        engines[e] = run(e);
+    }
+    engines
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -833,14 +858,14 @@ fn main() {
                 Unit::Bytes(w5.payload as f64),
             ),
         ] {
-            let engines = [
-                Some(time(|| dec_wsmachine(w, &mut work, false).bytes)),
-                Some(time(|| dec_ews(w, &mut to, false).bytes)),
-                Some(time(|| dec_tung(w, false).bytes)),
-                Some(time(|| dec_tokio_ws(&rt, w, false).bytes)),
-                Some(time(|| dec_fastws(&rt, w, false).bytes)),
-                Some(time(|| dec_sansio(w, &mut work, false).bytes)),
-            ];
+            let engines = rotated(rep, |e| match e {
+                0 => Some(time(|| dec_wsmachine(w, &mut work, false).bytes)),
+                1 => Some(time(|| dec_ews(w, &mut to, false).bytes)),
+                2 => Some(time(|| dec_tung(w, false).bytes)),
+                3 => Some(time(|| dec_tokio_ws(&rt, w, false).bytes)),
+                4 => Some(time(|| dec_fastws(&rt, w, false).bytes)),
+                _ => Some(time(|| dec_sansio(w, &mut work, false).bytes)),
+            });
             let mut limits = vec![(
                 "memcpy",
                 time(|| {
@@ -870,6 +895,39 @@ fn main() {
                     }),
                 ));
             } else {
+                // The harness's share for the in-place engines: the 64 KiB read copies alone,
+                // then with the u64 XOR of each read (what wsmachine's decode does per byte).
+                limits.push((
+                    "64K reads",
+                    time(|| {
+                        let mut n = 0;
+                        reads(&w.bytes, &mut work, |buf| {
+                            n += u64::from(buf[0]);
+                            buf.len()
+                        });
+                        n
+                    }),
+                ));
+                for (label, read_len) in [("64K reads + xor", READ), ("8K reads + xor", 8 * KIB)] {
+                    // 8 KiB: the reads tokio-websockets makes into its codec buffer (tokio-util's
+                    // initial capacity), which stay in L1 for the unmask.
+                    limits.push((
+                        label,
+                        time(|| {
+                            let mut n = 0;
+                            reads_of(read_len, &w.bytes, &mut work, |buf| {
+                                let (words, _) = buf.as_chunks_mut::<8>();
+                                for w in words {
+                                    *w = (u64::from_ne_bytes(*w) ^ 0x3d21_fa37_3d21_fa37)
+                                        .to_ne_bytes();
+                                }
+                                n += u64::from(buf[0]);
+                                buf.len()
+                            });
+                            n
+                        }),
+                    ));
+                }
                 limits.push((
                     "u64 xor",
                     time(|| {
@@ -902,14 +960,14 @@ fn main() {
                 BIG * (MIB + 14),
             ),
         ] {
-            let engines = [
-                Some(time(|| enc_wsmachine(o, &mut out) as u64)),
-                Some(time(|| enc_ews(o, &mut out) as u64)),
-                Some(time(|| enc_tung(o, cap) as u64)),
-                Some(time(|| enc_tokio_ws(&rt, o, cap) as u64)),
-                Some(time(|| enc_fastws(&rt, o, cap) as u64)),
-                Some(time(|| enc_sansio(o, &mut out) as u64)),
-            ];
+            let engines = rotated(rep, |e| match e {
+                0 => Some(time(|| enc_wsmachine(o, &mut out) as u64)),
+                1 => Some(time(|| enc_ews(o, &mut out) as u64)),
+                2 => Some(time(|| enc_tung(o, cap) as u64)),
+                3 => Some(time(|| enc_tokio_ws(&rt, o, cap) as u64)),
+                4 => Some(time(|| enc_fastws(&rt, o, cap) as u64)),
+                _ => Some(time(|| enc_sansio(o, &mut out) as u64)),
+            });
             let src = vec![1u8; cap];
             let limits = vec![(
                 "memcpy",
@@ -925,17 +983,17 @@ fn main() {
                 limits,
             });
         }
-        let engines = [
-            Some(time(|| {
+        let engines = rotated(rep, |e| match e {
+            0 => Some(time(|| {
                 (0..N7)
                     .map(|_| hs_wsmachine(&request, &mut hs_work, &mut hs_out) as u64)
                     .sum()
             })),
-            Some(time(|| {
+            1 => Some(time(|| {
                 (0..N7).map(|_| hs_ews(&request, &mut hs_out) as u64).sum()
             })),
-            Some(time(|| (0..N7).map(|_| hs_tung(&request) as u64).sum())),
-            Some(time(|| {
+            2 => Some(time(|| (0..N7).map(|_| hs_tung(&request) as u64).sum())),
+            3 => Some(time(|| {
                 rt.block_on(async {
                     let mut total = 0;
                     for _ in 0..N7 {
@@ -944,9 +1002,8 @@ fn main() {
                     total
                 })
             })),
-            None,
-            None,
-        ];
+            _ => None,
+        });
         rows.push(Row {
             name: "W7 upgrade 558 B request + 101",
             unit: Unit::PerMsg(N7 as f64),

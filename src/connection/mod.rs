@@ -389,7 +389,10 @@ impl<M: MaskSource> Connection<M> {
     }
 
     /// The one receive path behind `receive` and `receive_inflate`.
-    #[inline]
+    // Perf (W1): the receive fast path runs in the caller, without a call and its register
+    // saves (32 instructions of W1's 339 per message); bare metal leaves it to the compiler.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn receive_with<'a>(
         &mut self,
         now: Instant,

@@ -15,6 +15,8 @@ use crate::frame::{
 };
 use crate::handshake::{Rejection, client, rejected_body_len, server};
 use crate::time::Instant;
+#[cfg(not(target_os = "none"))]
+use crate::utf8::Utf8Chunk;
 use crate::utf8::Utf8Validator;
 
 /// The most text one event delivers: unmasking, UTF-8 validation and the application's
@@ -104,6 +106,17 @@ impl DeflateLink {
         self.params = params;
         self.negotiated = params.is_some();
     }
+}
+
+/// A whole small data frame at the front of the buffer (see `small_frame`).
+#[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
+#[derive(Clone, Copy, Debug)]
+struct SmallFrame {
+    text: bool,
+    /// Where the payload starts: after 2 header bytes, and 4 of masking key if masked.
+    start: usize,
+    len: usize,
+    masker: Option<Masker>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -210,7 +223,7 @@ impl<M: MaskSource> Connection<M> {
         let buf: &'a [u8] = buf;
         let head = buf.get(..end).unwrap_or_default();
         match server::parse_request(head, self.config.max_headers()) {
-            Ok((request, accept)) => {
+            Ok((request, accept, subprotocols)) => {
                 #[cfg(feature = "deflate")]
                 {
                     let params = self.config.deflate().and_then(|d| {
@@ -218,7 +231,13 @@ impl<M: MaskSource> Connection<M> {
                     });
                     self.receiver.deflate.propose(params);
                 }
-                self.on_request(accept, offer::remember(|| request.subprotocols()));
+                // Perf (W7): a third walk of the headers only when an offer is there.
+                let offered = if subprotocols {
+                    offer::remember(|| request.subprotocols())
+                } else {
+                    Offer::EMPTY
+                };
+                self.on_request(accept, offered);
                 Ok(Received {
                     consumed: end,
                     event: Some(Event::UpgradeRequest(request)),
@@ -339,7 +358,33 @@ impl<M: MaskSource> Connection<M> {
     }
 
     /// Frames: headers, control payloads and data chunks, until one event or no bytes.
+    // Perf (W1): inlined into `receive`, so the fast path runs without the call and the
+    // register saves of the general loop.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     pub(super) fn receive_frames<'a>(
+        &mut self,
+        now: Instant,
+        buf: &'a mut [u8],
+        #[cfg(feature = "deflate")] inflater: Option<Inflater<'a>>,
+    ) -> Result<Received<'a>, Error> {
+        // A whole small message in one frame, with nothing else in flight, is decided from
+        // its two header bytes and delivered in one step. Flash: bare-metal targets, where
+        // it would add 170–580 bytes (scripts/firmware), take the loop for every frame.
+        #[cfg(not(target_os = "none"))]
+        if let Some(small) = self.small_frame(buf) {
+            return self.receive_small(buf, small);
+        }
+        self.receive_frames_loop(
+            now,
+            buf,
+            #[cfg(feature = "deflate")]
+            inflater,
+        )
+    }
+
+    /// The general frame loop behind [`receive_frames`](Self::receive_frames).
+    #[cfg_attr(not(target_os = "none"), inline(never))]
+    fn receive_frames_loop<'a>(
         &mut self,
         now: Instant,
         buf: &'a mut [u8],
@@ -505,6 +550,104 @@ impl<M: MaskSource> Connection<M> {
                 Err(error) => return Err(error),
             }
         }
+    }
+
+    /// The fast path's test: `buf` starts with a whole unfragmented Text or Binary frame of
+    /// at most 125 bytes, masked as the role requires and within every limit, while no
+    /// frame, header or fragmented message is in progress and the connection is open.
+    ///
+    /// Anything else (a control frame, a reserved bit or opcode, a wrong mask bit, an
+    /// extended length, a limit exceeded, a split frame) gets `None` and takes the full
+    /// path, which checks it and reports the same error it always did.
+    #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
+    #[inline(always)]
+    fn small_frame(&self, buf: &[u8]) -> Option<SmallFrame> {
+        let receiver = &self.receiver;
+        if receiver.frame.is_some()
+            || receiver.header_len != 0
+            || receiver.message.is_some()
+            || !matches!(self.phase, Phase::Open)
+        {
+            return None;
+        }
+        #[cfg(feature = "deflate")]
+        if receiver.deflate.negotiated {
+            return None; // RSV1 means "compressed" then: the full path sorts it out
+        }
+        let [b0, b1, rest @ ..] = buf else {
+            return None;
+        };
+        // FIN, no RSV bit, opcode Text (0x1) or Binary (0x2).
+        let text = match *b0 {
+            0x81 => true,
+            0x82 => false,
+            _ => return None,
+        };
+        let len = *b1 & 0x7f;
+        // RFC 6455 §5.1: clients MUST mask, servers MUST NOT (else the full path fails).
+        let masked = *b1 & 0x80 != 0;
+        if len > 125 || masked != self.role.is_server() {
+            return None;
+        }
+        // DoS: the same limits the full path checks at the header.
+        let config = &self.config;
+        if u64::from(len) > config.max_frame_len
+            || u64::from(len) > config.max_message_len
+            || config.max_fragments == 0
+        {
+            return None;
+        }
+        let len = usize::from(len);
+        let (masker, start) = if masked {
+            let (key, _) = rest.split_first_chunk::<4>()?;
+            (Some(Masker::new(crate::frame::MaskKey(*key))), 6)
+        } else {
+            (None, 2)
+        };
+        (buf.len() >= start + len).then_some(SmallFrame {
+            text,
+            start,
+            len,
+            masker,
+        })
+    }
+
+    /// Delivers the frame [`small_frame`](Self::small_frame) found: unmask, check the text
+    /// as one whole message, and hand it out in one event.
+    #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
+    #[inline(always)]
+    fn receive_small<'a>(
+        &mut self,
+        buf: &'a mut [u8],
+        small: SmallFrame,
+    ) -> Result<Received<'a>, Error> {
+        let end = small.start + small.len;
+        // `small_frame` checked that `buf` holds `end` bytes; the default is never taken.
+        let payload = buf.get_mut(small.start..end).unwrap_or_default();
+        if let Some(mut masker) = small.masker {
+            masker.apply(payload);
+        }
+        let payload: &'a [u8] = payload;
+        let event = if small.text {
+            let Ok(utf8) = Utf8Chunk::whole(payload) else {
+                return Err(self.fail(Error::Protocol(ProtocolViolation::InvalidUtf8)));
+            };
+            Event::Text(TextChunk {
+                utf8,
+                is_first: true,
+                is_last: true,
+            })
+        } else {
+            Event::Binary(BinaryChunk {
+                data: payload,
+                is_first: true,
+                is_last: true,
+            })
+        };
+        Ok(Received {
+            consumed: end,
+            event: Some(event),
+        })
     }
 
     /// One bounded inflater step for the open compressed message (RFC 7692 §7.2.2), with

@@ -118,8 +118,11 @@ impl Masker {
     }
 
     fn word(&self) -> u64 {
-        let [a, b, c, d] = self.key;
-        u64::from_ne_bytes([a, b, c, d, a, b, c, d])
+        // The key twice, as bytes [a, b, c, d, a, b, c, d] in memory order on either
+        // endianness; one 32-bit load and a shift (byte by byte, LLVM built it with
+        // multiplies: about 25 instructions per frame on W1's 16-byte messages).
+        let key = u64::from(u32::from_ne_bytes(self.key));
+        key | key << 32
     }
 
     fn advance(&mut self, len: usize) {

@@ -91,62 +91,68 @@ impl<'a> Reject<'a> {
 }
 
 /// Parses and validates a complete request head ([§4.2.1](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.1)).
+///
+/// Also says whether any `Sec-WebSocket-Protocol` header came (so the caller walks the
+/// headers for the offer only when there is one).
 pub(crate) fn parse_request(
     head: &[u8],
     max_headers: usize,
-) -> Result<(Request<'_>, AcceptKey), HandshakeFailure> {
-    let (line, headers) = head::request(head, max_headers)?;
-    let checked = check_request(line.method == b"GET", line.http11, headers)?;
+) -> Result<(Request<'_>, AcceptKey, bool), HandshakeFailure> {
+    // Perf (W7): the header values are checked in the tokenizer's own walk over the lines.
+    // The failures keep their order: syntax first, then the start line, then the first
+    // header that breaks a rule, then what is missing.
+    let mut seen = Seen::default();
+    let mut failure = None;
+    let (line, _) = head::request_with(head, max_headers, |name, value| {
+        if failure.is_none() {
+            failure = seen.record(name, value).err();
+        }
+    })?;
+    check_start(line.method == b"GET", line.http11)?;
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    let checked = seen.finish()?;
     let request = Request {
         head,
         target: line.target,
         host: checked.host,
         origin: checked.origin,
     };
-    Ok((request, accept_key(checked.key)))
+    Ok((request, accept_key(checked.key), checked.subprotocols))
 }
 
 /// What a valid upgrade request carries, borrowed from wherever its headers live.
 pub(crate) struct Checked<'h> {
     pub(crate) host: &'h str,
     pub(crate) origin: Option<&'h str>,
+    /// A `Sec-WebSocket-Protocol` header came.
+    pub(crate) subprotocols: bool,
     /// The `Sec-WebSocket-Key` value as sent (base64 text).
     pub(crate) key: &'h [u8],
 }
 
 /// The RFC 6455 §4.2.1 checks after the request line has been tokenized, in the order the
 /// RFC lists them: the one rule set behind the engine's parser and `wsmachine::http`.
+#[cfg(feature = "http")] // the engine's own parser checks in the tokenizer's walk
 pub(crate) fn check_request<'h>(
     get: bool,
     http11: bool,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
 ) -> Result<Checked<'h>, HandshakeFailure> {
-    // Item 1: an HTTP/1.1 or higher GET request.
+    check_start(get, http11)?;
+    Seen::walk(headers)?.finish()
+}
+
+/// Item 1: an HTTP/1.1 or higher GET request.
+const fn check_start(get: bool, http11: bool) -> Result<(), HandshakeFailure> {
     if !get {
         return Err(HandshakeFailure::NotGet);
     }
     if !http11 {
         return Err(HandshakeFailure::NotHttp11);
     }
-    let seen = Seen::walk(headers)?;
-    // Items 2–6, in the order the RFC lists them.
-    let host = seen.host.ok_or(HandshakeFailure::MissingHost)?;
-    if !seen.upgrade {
-        return Err(HandshakeFailure::MissingUpgrade);
-    }
-    if !seen.connection_upgrade {
-        return Err(HandshakeFailure::MissingConnectionUpgrade);
-    }
-    seen.check_version()?;
-    // §11.3.1: Sec-WebSocket-Key MUST NOT appear more than once.
-    let (1, Some(key)) = (seen.keys, seen.key) else {
-        return Err(HandshakeFailure::BadKey);
-    };
-    Ok(Checked {
-        host: utf8(host)?,
-        origin: seen.origin.map(utf8).transpose()?,
-        key,
-    })
+    Ok(())
 }
 
 /// What the header walk found; one pass, no header looked up twice.
@@ -157,6 +163,7 @@ pub(crate) struct Seen<'h> {
     key: Option<&'h [u8]>,
     /// How many `Sec-WebSocket-Key` lines there were.
     pub(crate) keys: u8,
+    subprotocols: bool,
     versions: u8,
     version_13: bool,
     upgrade: bool,
@@ -165,14 +172,37 @@ pub(crate) struct Seen<'h> {
 
 impl<'h> Seen<'h> {
     /// Validates every header the handshake reads, stopping at the first bad one.
+    #[cfg(feature = "http")]
     pub(crate) fn walk(
         headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
     ) -> Result<Self, HandshakeFailure> {
         let mut seen = Self::default();
         for (name, value) in headers {
-            seen.record(name, value)?;
+            seen.record(name.as_bytes(), value)?;
         }
         Ok(seen)
+    }
+
+    /// Items 2–6 of §4.2.1 once every header is recorded, in the order the RFC lists them.
+    fn finish(self) -> Result<Checked<'h>, HandshakeFailure> {
+        let host = self.host.ok_or(HandshakeFailure::MissingHost)?;
+        if !self.upgrade {
+            return Err(HandshakeFailure::MissingUpgrade);
+        }
+        if !self.connection_upgrade {
+            return Err(HandshakeFailure::MissingConnectionUpgrade);
+        }
+        self.check_version()?;
+        // §11.3.1: Sec-WebSocket-Key MUST NOT appear more than once.
+        let (1, Some(key)) = (self.keys, self.key) else {
+            return Err(HandshakeFailure::BadKey);
+        };
+        Ok(Checked {
+            host: utf8(host)?,
+            origin: self.origin.map(utf8).transpose()?,
+            subprotocols: self.subprotocols,
+            key,
+        })
     }
 
     /// §4.2.2: an unsupported version gets 426 with the version we speak (§4.4).
@@ -183,9 +213,9 @@ impl<'h> Seen<'h> {
         Ok(())
     }
 
-    fn record(&mut self, name: &str, value: &'h [u8]) -> Result<(), HandshakeFailure> {
+    fn record(&mut self, name: &[u8], value: &'h [u8]) -> Result<(), HandshakeFailure> {
         let value = trim(value);
-        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
         if is("host") {
             set_once(&mut self.host, value)?;
         } else if is("upgrade") {
@@ -203,6 +233,7 @@ impl<'h> Seen<'h> {
             set_once(&mut self.origin, value)?;
         } else if is("sec-websocket-protocol") {
             // §4.1: 1#token; an empty item or a non-token is a malformed list.
+            self.subprotocols = true;
             if !value.split(|&b| b == b',').all(|item| is_token(trim(item))) {
                 return Err(HandshakeFailure::InvalidHeaderValue);
             }
@@ -371,7 +402,7 @@ Sec-WebSocket-Protocol: v2\r\nSec-WebSocket-Version: 13\r\nCookie: a=b\r\n\r\n";
 
     #[test]
     fn parses_a_good_request() {
-        let (request, accept) = parse_request(GOOD, 32).unwrap();
+        let (request, accept, _) = parse_request(GOOD, 32).unwrap();
         assert_eq!(request.path(), "/chat");
         assert_eq!(request.query(), Some("room=1"));
         assert_eq!(request.host(), "example.com");
