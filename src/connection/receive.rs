@@ -383,7 +383,10 @@ impl<M: MaskSource> Connection<M> {
     }
 
     /// The general frame loop behind [`receive_frames`](Self::receive_frames).
+    // Bare metal has no fast path: the loop is all of `receive_frames` there, as before
+    // the split (left to the compiler, it kept a second frame: +120 B of stack).
     #[cfg_attr(not(target_os = "none"), inline(never))]
+    #[cfg_attr(target_os = "none", inline(always))]
     fn receive_frames_loop<'a>(
         &mut self,
         now: Instant,
