@@ -11,29 +11,9 @@ use std::time::{Duration, Instant};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 use wsmachine::deflate::Deflater;
 
-/// JSON-like text, deterministic (the same generator as the inflate bench).
-fn json(n: usize, seed: u32) -> Vec<u8> {
-    let names = ["alice", "bob", "carol", "dave", "erin"];
-    let words = [
-        "hello", "world", "meeting", "at", "noon", "ok", "see", "you", "then", "lunch",
-    ];
-    let mut x = seed;
-    let mut next = || {
-        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        (x >> 16) as usize
-    };
-    let mut v = Vec::new();
-    while v.len() < n {
-        let user = names[next() % names.len()];
-        let (a, b, c) = (words[next() % 10], words[next() % 10], words[next() % 10]);
-        let id = next();
-        v.extend_from_slice(
-            format!("{{\"id\":{id},\"user\":\"{user}\",\"text\":\"{a} {b} {c}\"}},").as_bytes(),
-        );
-    }
-    v.truncate(n);
-    v
-}
+#[path = "common/deflate_data.rs"]
+mod data;
+use data::{inputs, median21};
 
 /// How the sender runs: level, and whether it resets per message (no_context_takeover).
 #[derive(Clone, Copy)]
@@ -100,20 +80,15 @@ fn inflate_all(compressed: &[Vec<u8>]) -> Vec<Vec<u8>> {
 }
 
 fn median(mut f: impl FnMut() -> usize) -> Duration {
-    let mut times: Vec<Duration> = (0..21)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[10]
+    median21(|| {
+        let t = Instant::now();
+        black_box(f());
+        t.elapsed()
+    })
 }
 
 fn main() {
-    let big = vec![json(1 << 20, 1)];
-    let chat: Vec<Vec<u8>> = (0..1000).map(|i| json(100, i)).collect();
+    let inputs = inputs();
     let modes = [
         Mode {
             name: "level 6, context takeover",
@@ -138,7 +113,7 @@ fn main() {
         "{:<20} {:<30} {:>10} {:>10} {:>11} {:>11} {:>10} {:>10} {:>7}",
         "input", "mode", "ours %", "flate2 %", "ours", "flate2", "ours MB/s", "fl2 MB/s", "ratio"
     );
-    for (name, messages) in [("1 MiB JSON", &big), ("1000 x 100 B chat", &chat)] {
+    for (name, messages) in &inputs {
         let plain: usize = messages.iter().map(Vec::len).sum();
         for mode in modes {
             // Correctness first: both outputs inflate back to the input.

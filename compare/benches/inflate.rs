@@ -14,29 +14,9 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 use wsmachine::deflate::{DeflateConfig, InflateState, Inflater, window_len};
 use wsmachine::{Accept, ClientRequest, Config, Connection, Event, Key, MaskKey, NoMask};
 
-/// JSON-like text, deterministic.
-fn json(n: usize, seed: u32) -> Vec<u8> {
-    let names = ["alice", "bob", "carol", "dave", "erin"];
-    let words = [
-        "hello", "world", "meeting", "at", "noon", "ok", "see", "you", "then", "lunch",
-    ];
-    let mut x = seed;
-    let mut next = || {
-        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        (x >> 16) as usize
-    };
-    let mut v = Vec::new();
-    while v.len() < n {
-        let user = names[next() % names.len()];
-        let (a, b, c) = (words[next() % 10], words[next() % 10], words[next() % 10]);
-        let id = next();
-        v.extend_from_slice(
-            format!("{{\"id\":{id},\"user\":\"{user}\",\"text\":\"{a} {b} {c}\"}},").as_bytes(),
-        );
-    }
-    v.truncate(n);
-    v
-}
+#[path = "common/deflate_data.rs"]
+mod data;
+use data::{inputs, median21};
 
 /// One RFC 7692 message per input, context takeover: sync flush, trailer removed.
 fn compress_messages(messages: &[Vec<u8>]) -> Vec<Vec<u8>> {
@@ -170,26 +150,21 @@ fn median_with<S>(
     mut f: impl FnMut(S) -> usize,
     expect: usize,
 ) -> Duration {
-    let mut times: Vec<Duration> = (0..21)
-        .map(|_| {
-            let s = setup();
-            let t = Instant::now();
-            assert_eq!(f(s), expect);
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[10]
+    median21(|| {
+        let s = setup();
+        let t = Instant::now();
+        assert_eq!(f(s), expect);
+        t.elapsed()
+    })
 }
 
 fn main() {
-    let big = vec![json(1 << 20, 1)];
-    let chat: Vec<Vec<u8>> = (0..1000).map(|i| json(100, i)).collect();
+    let inputs = inputs();
     println!(
         "{:<20} {:>10} {:>11} {:>11} {:>11} {:>9} {:>9}",
         "input", "compressed", "inflater", "receive", "flate2", "inflater", "receive"
     );
-    for (name, messages) in [("1 MiB JSON", &big), ("1000 x 100 B chat", &chat)] {
+    for (name, messages) in &inputs {
         let plain: usize = messages.iter().map(Vec::len).sum();
         let z = compress_messages(messages);
         let zlen: usize = z.iter().map(Vec::len).sum();
