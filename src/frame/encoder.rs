@@ -48,14 +48,14 @@ pub(crate) fn encode_frame(
         return Ok(required);
     }
     let key = zero_key.then_some(MaskKey([0; 4]));
-    let Some((out, body)) = place(opcode, fin, payload.len(), key, out)? else {
+    let Some(body) = place(opcode, fin, payload.len(), key, out)? else {
         return Err(Error::BufferTooSmall {
             required: frame_len(payload.len(), zero_key),
         });
     };
     // Both sides cut to the same length, so the copy provably cannot panic.
-    let len = body.min(payload.len());
-    if let (Some(dst), Some(src)) = (out.get_mut(..len), payload.get(..len)) {
+    let len = body.len().min(payload.len());
+    if let (Some(dst), Some(src)) = (body.get_mut(..len), payload.get(..len)) {
         crate::copy_bytes(dst, src);
     }
     Ok(frame_len(payload.len(), zero_key))
@@ -93,24 +93,24 @@ pub(crate) fn encode_masked_frame(
     // Hosted: masked while copied, one pass over the payload.
     #[cfg(not(target_os = "none"))]
     {
-        let Some((out, _)) = place(opcode, fin, payload.len(), Some(key), out)? else {
+        let Some(body) = place(opcode, fin, payload.len(), Some(key), out)? else {
             return Err(Error::BufferTooSmall { required });
         };
-        Masker::new(key).apply_copy(payload, out);
+        Masker::new(key).apply_copy(payload, body);
         Ok(required)
     }
 }
 
 /// Encodes the header of a frame of `payload_len` bytes at the start of `out` and returns
-/// the room for its payload (exactly `payload_len` bytes) with its length, or `None` if the
-/// frame does not fit.
+/// the room for its payload (exactly `payload_len` bytes), or `None` if the frame does not
+/// fit.
 fn place(
     opcode: Opcode,
     fin: bool,
     payload_len: usize,
     mask: Option<MaskKey>,
     out: &mut [u8],
-) -> Result<Option<(&mut [u8], usize)>, Error> {
+) -> Result<Option<&mut [u8]>, Error> {
     let Some(out) = out.get_mut(..frame_len(payload_len, mask.is_some())) else {
         return Ok(None);
     };
@@ -122,9 +122,7 @@ fn place(
         payload_len: payload_len as u64,
     };
     let header_len = header.encode(out)?;
-    let body = out.get_mut(header_len..).unwrap_or_default();
-    let len = body.len();
-    Ok(Some((body, len)))
+    Ok(Some(out.get_mut(header_len..).unwrap_or_default()))
 }
 
 /// Copies `src` into `dst` (equal lengths, at most 125 bytes) without a `memcpy` call for
