@@ -246,10 +246,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         &mut self,
         prepared: &crate::deflate::PreparedMessage,
     ) -> Result<(), Error> {
-        poll_fn(|cx| self.inner.poll_ready(cx, Side::Write)).await?;
-        self.inner.core.send_prepared(prepared)?;
-        poll_fn(|cx| self.inner.poll_flush(cx, Side::Write)).await?;
-        Ok(())
+        encode_and_flush(&mut self.inner, |inner| inner.core.send_prepared(prepared)).await
     }
 
     /// Starts the closing handshake and waits for it to finish (messages that arrive
@@ -318,8 +315,17 @@ async fn send<S: AsyncRead + AsyncWrite + Unpin>(
     inner: &mut Inner<S>,
     message: Message,
 ) -> Result<(), Error> {
+    encode_and_flush(inner, |inner| inner.start_send(&message)).await
+}
+
+/// Waits for room in the write buffer, encodes with `encode`, and flushes: every send's
+/// shape (cancel-safe: once encoded, the bytes go out with the next flush).
+async fn encode_and_flush<S: AsyncRead + AsyncWrite + Unpin>(
+    inner: &mut Inner<S>,
+    encode: impl FnOnce(&mut Inner<S>) -> Result<(), Error>,
+) -> Result<(), Error> {
     poll_fn(|cx| inner.poll_ready(cx, Side::Write)).await?;
-    inner.start_send(&message)?;
+    encode(inner)?;
     poll_fn(|cx| inner.poll_flush(cx, Side::Write)).await?;
     Ok(())
 }

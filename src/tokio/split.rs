@@ -73,10 +73,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// # Errors
     /// As for [`WebSocket::send`](super::WebSocket::send).
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
-        poll_fn(|cx| lock(&self.shared).poll_ready(cx, Side::Write)).await?;
-        lock(&self.shared).start_send(&message)?;
-        poll_fn(|cx| lock(&self.shared).poll_flush(cx, Side::Write)).await?;
-        Ok(())
+        self.encode_and_flush(|inner| inner.start_send(&message))
+            .await
     }
 
     /// Sends a prepared message, as
@@ -89,8 +87,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
         &mut self,
         prepared: &crate::deflate::PreparedMessage,
     ) -> Result<(), Error> {
+        self.encode_and_flush(|inner| inner.core.send_prepared(prepared))
+            .await
+    }
+
+    /// Waits for room, encodes with `encode` under the lock, and flushes (as the whole
+    /// socket's sends do).
+    async fn encode_and_flush(
+        &mut self,
+        encode: impl FnOnce(&mut Inner<S>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         poll_fn(|cx| lock(&self.shared).poll_ready(cx, Side::Write)).await?;
-        lock(&self.shared).core.send_prepared(prepared)?;
+        encode(&mut lock(&self.shared))?;
         poll_fn(|cx| lock(&self.shared).poll_flush(cx, Side::Write)).await?;
         Ok(())
     }
