@@ -270,7 +270,9 @@ impl<M: MaskSource> Connection<M> {
     ///
     /// Call this with everything received and not yet consumed, repeatedly, until the
     /// event is `None`: then the engine needs more bytes. Payload is unmasked in place, so
-    /// `buf` is mutable. During the opening handshake an incomplete HTTP head stays
+    /// `buf` is mutable; the consumed bytes are the engine's to rewrite (a short masked text
+    /// may be moved up to 7 bytes forward into its own header, so its UTF-8 check runs on
+    /// aligned words). During the opening handshake an incomplete HTTP head stays
     /// unconsumed: keep it at the front of the buffer and append (the buffer must hold
     /// `max_head_len` bytes). After the handshake everything offered is consumed.
     ///

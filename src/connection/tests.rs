@@ -406,6 +406,49 @@ fn server_open_input_from_the_peer_restarts_the_keepalive() {
 }
 
 #[test]
+fn server_open_lands_short_masked_text_on_an_aligned_address_within_its_own_frame() {
+    // Two frames back to back at every buffer offset: the first text's payload may move
+    // into its own header and key (toward an 8-byte boundary), never into the next frame.
+    #[repr(align(8))]
+    struct Aligned([u8; 256]);
+    for payload in [
+        "",
+        "a",
+        "hello",
+        "msg 000000000012",
+        "ünï©ødé text of 28 B",
+        &"x".repeat(125),
+    ] {
+        let first = peer_frame(Role::Server, true, 0x1, payload.as_bytes());
+        let second = peer_frame(Role::Server, true, 0x1, b"next");
+        for offset in 0..8 {
+            let mut storage = Aligned([0; 256]);
+            let bytes = &mut storage.0;
+            let wire = [first.as_slice(), second.as_slice()].concat();
+            bytes[offset..offset + wire.len()].copy_from_slice(&wire);
+            let buf = &mut bytes[offset..offset + wire.len()];
+            let mut conn = server_open();
+            let received = conn.receive(T0, buf).unwrap();
+            assert_eq!(received.consumed, first.len());
+            let Some(Event::Text(chunk)) = received.event else {
+                panic!("no text at offset {offset}");
+            };
+            let text = chunk.as_str().unwrap();
+            assert_eq!(text, payload, "offset {offset}");
+            // The payload sits at 6 + offset; it moves back by its misalignment when the
+            // header and key (6 bytes) leave room.
+            let misaligned = (offset + 6) % 8;
+            if misaligned <= 6 && !payload.is_empty() {
+                assert_eq!(text.as_ptr().addr() % 8, 0, "offset {offset}");
+            }
+            let rest = &mut buf[first.len()..];
+            let received = conn.receive(T0, rest).unwrap();
+            assert!(matches!(received.event, Some(Event::Text(t)) if t.as_str() == Some("next")));
+        }
+    }
+}
+
+#[test]
 fn server_open_sends_unmasked_frames() {
     let mut conn = server_open();
     let mut out = [0u8; 16];
