@@ -113,7 +113,7 @@ impl<'b> MessageAssembler<'b> {
         let data = self.buf.get(..self.len).unwrap_or_default();
         Ok(Some(match kind {
             // Chunks are valid UTF-8 each, so the whole is too; this check cannot fail.
-            MessageKind::Text => Message::Text(core::str::from_utf8(data).unwrap_or_default()),
+            MessageKind::Text => Message::Text(crate::utf8::revalidate(data)),
             MessageKind::Binary => Message::Binary(data),
         }))
     }

@@ -311,6 +311,16 @@ fn validate(bytes: &[u8]) -> Result<&str, Utf8Error> {
     core::str::from_utf8(bytes).map_err(|_| Utf8Error)
 }
 
+/// Bytes the engine already validated (chunks copied together, or an event located and
+/// borrowed again), as `&str`.
+///
+/// Safe code has no way to make a `&str` from bytes without checking them, so this is a
+/// second check; it runs on the same fast validator as the first. Invalid bytes (which the
+/// callers rule out) give the empty string.
+pub(crate) fn revalidate(bytes: &[u8]) -> &str {
+    validate(bytes).unwrap_or_default()
+}
+
 /// Below this many bytes the SIMD validator's setup costs more than it saves.
 #[cfg(all(
     feature = "simdutf8",

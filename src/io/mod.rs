@@ -261,8 +261,10 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
                 is_first,
                 is_last,
             } => {
-                // The engine validated these bytes; re-borrowing them as `str` checks again.
-                let text = core::str::from_utf8(bytes(at)).unwrap_or_default();
+                // The engine validated these bytes; re-borrowing them as `str` checks again
+                // (returning the event itself from the read loop is the borrow checker's
+                // conditional-return case, which stable Rust refuses).
+                let text = crate::utf8::revalidate(bytes(at));
                 Event::Text(TextChunk {
                     utf8: prefix.with_text(text),
                     is_first,
@@ -371,7 +373,7 @@ pub(crate) fn message(buf: &[u8], kind: MessageKind, len: usize) -> Message<'_> 
     let data = buf.get(..len).unwrap_or_default();
     match kind {
         // Assembled from validated chunks: this check cannot fail.
-        MessageKind::Text => Message::Text(core::str::from_utf8(data).unwrap_or_default()),
+        MessageKind::Text => Message::Text(crate::utf8::revalidate(data)),
         MessageKind::Binary => Message::Binary(data),
     }
 }
