@@ -536,13 +536,13 @@ impl<M: MaskSource> Connection<M> {
                 if !self.receiver.control.extend(chunk) {
                     return Err(self.fail(Error::Protocol(ProtocolViolation::ControlFrameTooLong)));
                 }
-                if frame.remaining == 0
-                    && let Some(event) = self.on_control(frame.opcode, now)?
-                {
-                    return Ok(Received {
-                        consumed,
-                        event: Some(event),
-                    });
+                if frame.remaining == 0 {
+                    // Built whole by `on_control` and returned as is (no event copied from
+                    // one wrapper type into another: firmware stack).
+                    let received = self.on_control(frame.opcode, now, consumed)?;
+                    if received.event.is_some() {
+                        return Ok(received);
+                    }
                 }
                 continue;
             }
@@ -929,30 +929,34 @@ impl<M: MaskSource> Connection<M> {
         Ok(matches!(self.phase, Phase::Open).then_some(event))
     }
 
-    /// Acts on a complete control frame ([§5.5](https://www.rfc-editor.org/rfc/rfc6455#section-5.5)).
+    /// Acts on a complete control frame ([§5.5](https://www.rfc-editor.org/rfc/rfc6455#section-5.5)),
+    /// returning what `receive` returns (no event for a control frame after our Close).
     fn on_control(
         &mut self,
         opcode: Opcode,
         now: Instant,
-    ) -> Result<Option<Event<'static>>, Error> {
-        let payload = ControlPayload::from_buf(self.receiver.control);
+        consumed: usize,
+    ) -> Result<Received<'static>, Error> {
         let open = matches!(self.phase, Phase::Open);
-        match opcode {
+        // The stash is read where each event is built, not copied out first (stack).
+        let stash = &self.receiver.control;
+        let event = match opcode {
             Opcode::Ping if open => {
                 if self.config.auto_pong {
-                    self.sender.queue_pong(payload);
+                    self.sender.queue_pong(ControlPayload::from_buf(*stash));
                 }
-                Ok(Some(Event::Ping(payload)))
+                Some(Event::Ping(ControlPayload::from_buf(self.receiver.control)))
             }
-            Opcode::Pong if open => Ok(Some(Event::Pong(payload))),
+            Opcode::Pong if open => Some(Event::Pong(ControlPayload::from_buf(*stash))),
             Opcode::Close => {
-                let frame = CloseFrame::parse(payload.as_bytes())
+                let frame = CloseFrame::parse(stash.as_bytes())
                     .map_err(|v| self.fail(Error::Protocol(v)))?;
                 self.on_close_received(frame.code, now);
-                Ok(Some(Event::Close(frame)))
+                Some(Event::Close(frame))
             }
-            _ => Ok(None),
-        }
+            _ => None,
+        };
+        Ok(Received { consumed, event })
     }
 }
 
