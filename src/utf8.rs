@@ -294,7 +294,7 @@ fn incomplete_tail_len(bytes: &[u8]) -> usize {
 /// Validates a whole piece: the one place the validator is chosen.
 ///
 /// With the `simdutf8` feature (a default) on x86_64 and aarch64, pieces of
-/// [`SIMD_MIN_LEN`] bytes or more go to `simdutf8::compat` (x86_64: AVX2 or SSE4.2 picked
+/// [`SIMD_MIN_LEN`] bytes or more go to `simdutf8::basic` (x86_64: AVX2 or SSE4.2 picked
 /// at run time with `std`, from the compile-time target features without it; aarch64:
 /// NEON). Shorter pieces, every piece on other targets (so embedded builds carry no SIMD
 /// code) and every piece without the feature go to `core::str::from_utf8`, whose setup is
@@ -306,7 +306,9 @@ fn validate(bytes: &[u8]) -> Result<&str, Utf8Error> {
         any(target_arch = "x86_64", target_arch = "aarch64")
     ))]
     if bytes.len() >= SIMD_MIN_LEN {
-        return simdutf8::compat::from_utf8(bytes).map_err(|_| Utf8Error);
+        // `basic`: callers need only valid or not (`feed_split` finds split code points
+        // itself); `compat` would also locate the error, work no caller uses.
+        return simdutf8::basic::from_utf8(bytes).map_err(|_| Utf8Error);
     }
     core::str::from_utf8(bytes).map_err(|_| Utf8Error)
 }
