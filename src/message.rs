@@ -75,12 +75,42 @@ impl<'b> MessageAssembler<'b> {
 
     /// Feeds one event; returns the message when its last chunk arrives.
     ///
-    /// Events other than text and binary chunks are ignored (`Ok(None)`).
+    /// A message that came whole in one chunk is handed out as the event's own bytes, with
+    /// no copy and no second UTF-8 check; one assembled from several chunks borrows the
+    /// assembler's buffer. Either way its size is limited by the buffer's. Events other
+    /// than text and binary chunks are ignored (`Ok(None)`).
     ///
     /// # Errors
     /// [`ProtocolViolation::MessageTooLarge`] (close code 1009) when the message outgrows
     /// the buffer; the rest of that message is then skipped.
-    pub fn push(&mut self, event: &Event<'_>) -> Result<Option<Message<'_>>, Error> {
+    pub fn push<'r>(&'r mut self, event: &Event<'r>) -> Result<Option<Message<'r>>, Error> {
+        let whole = match event {
+            Event::Text(chunk) if chunk.is_first() && chunk.is_last() => {
+                chunk.as_str().map(Message::Text)
+            }
+            Event::Binary(chunk) if chunk.is_first && chunk.is_last => {
+                Some(Message::Binary(chunk.data))
+            }
+            _ => None,
+        };
+        let Some(message) = whole else {
+            return self.push_copied(event);
+        };
+        self.len = 0;
+        self.skipping = false;
+        let len = match message {
+            Message::Text(text) => text.len(),
+            Message::Binary(data) => data.len(),
+        };
+        if len > self.buf.len() {
+            return Err(Error::Protocol(ProtocolViolation::MessageTooLarge));
+        }
+        Ok(Some(message))
+    }
+
+    /// [`push`](Self::push) that always copies: the message is then at the front of the
+    /// buffer (the `io` adapters read it from there).
+    pub(crate) fn push_copied(&mut self, event: &Event<'_>) -> Result<Option<Message<'_>>, Error> {
         let (kind, is_first, is_last) = match event {
             Event::Text(chunk) => (MessageKind::Text, chunk.is_first(), chunk.is_last()),
             Event::Binary(chunk) => (MessageKind::Binary, chunk.is_first, chunk.is_last),
@@ -126,5 +156,99 @@ impl<'b> MessageAssembler<'b> {
         crate::copy_bytes(dst, bytes);
         self.len = end;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{BinaryChunk, TextChunk};
+    use crate::utf8::Utf8Validator;
+
+    fn text<'a>(
+        piece: &'a [u8],
+        v: &mut Utf8Validator,
+        is_first: bool,
+        is_last: bool,
+    ) -> Event<'a> {
+        Event::Text(TextChunk {
+            utf8: v.feed(piece).unwrap(),
+            is_first,
+            is_last,
+        })
+    }
+
+    #[test]
+    fn a_message_in_one_chunk_is_the_event_s_own_bytes() {
+        let mut storage = [0u8; 16];
+        let mut assembler = MessageAssembler::new(&mut storage);
+        let wire = *b"hello";
+        let event = text(&wire, &mut Utf8Validator::new(), true, true);
+        let Ok(Some(Message::Text(got))) = assembler.push(&event) else {
+            panic!("no message");
+        };
+        assert_eq!(got, "hello");
+        assert_eq!(got.as_ptr(), wire.as_ptr(), "copied");
+        let data = [1u8, 2, 3];
+        let event = Event::Binary(BinaryChunk {
+            data: &data,
+            is_first: true,
+            is_last: true,
+        });
+        let Ok(Some(Message::Binary(got))) = assembler.push(&event) else {
+            panic!("no message");
+        };
+        assert_eq!(got.as_ptr(), data.as_ptr(), "copied");
+    }
+
+    #[test]
+    fn a_whole_chunk_larger_than_the_buffer_is_1009_and_the_next_message_still_comes() {
+        let mut storage = [0u8; 4];
+        let mut assembler = MessageAssembler::new(&mut storage);
+        let mut v = Utf8Validator::new();
+        let error = assembler
+            .push(&text(b"too long", &mut v, true, true))
+            .unwrap_err();
+        assert_eq!(error.close_code(), Some(crate::CloseCode::MessageTooBig));
+        assert_eq!(
+            assembler.push(&text(b"ok", &mut v, true, true)).unwrap(),
+            Some(Message::Text("ok"))
+        );
+    }
+
+    #[test]
+    fn chunks_are_assembled_across_a_split_code_point() {
+        let mut storage = [0u8; 16];
+        let mut assembler = MessageAssembler::new(&mut storage);
+        let mut v = Utf8Validator::new();
+        let wire = "aé€b".as_bytes(); // "é" and "€" split across the three chunks
+        assert_eq!(
+            assembler
+                .push(&text(&wire[..2], &mut v, true, false))
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            assembler
+                .push(&text(&wire[2..5], &mut v, false, false))
+                .unwrap(),
+            None
+        );
+        let got = assembler
+            .push(&text(&wire[5..], &mut v, false, true))
+            .unwrap();
+        assert_eq!(got, Some(Message::Text("aé€b")));
+    }
+
+    #[test]
+    fn push_copied_puts_even_a_whole_chunk_at_the_front_of_the_buffer() {
+        let mut storage = [0u8; 16];
+        let mut assembler = MessageAssembler::new(&mut storage);
+        let event = text(b"front", &mut Utf8Validator::new(), true, true);
+        assert_eq!(
+            assembler.push_copied(&event).unwrap(),
+            Some(Message::Text("front"))
+        );
+        assert_eq!(&storage[..5], b"front");
     }
 }

@@ -307,7 +307,8 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
                 *skipping = !is_last;
                 return (Assembled::Nothing, Some(is_last));
             }
-            let outcome = match assembler.push(&event) {
+            // Copied: `read_message` hands the message out from the buffer's front.
+            let outcome = match assembler.push_copied(&event) {
                 Ok(Some(Message::Text(text))) => Assembled::Message(MessageKind::Text, text.len()),
                 Ok(Some(Message::Binary(data))) => {
                     Assembled::Message(MessageKind::Binary, data.len())
