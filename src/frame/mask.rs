@@ -117,57 +117,6 @@ impl Masker {
         self.advance(len);
     }
 
-    /// Unmasks `buf[from..from + len]` into `buf[from - back..]`: the payload moves `back`
-    /// bytes toward the front while it is XORed, in the same single pass as [`apply`].
-    ///
-    /// The receive fast path uses it to land a short text payload on an 8-byte boundary
-    /// inside its own (already consumed) frame header, where `core::str::from_utf8` checks
-    /// words instead of going byte by byte. Writes nothing if the ranges do not fit `buf`.
-    ///
-    /// [`apply`]: Self::apply
-    #[cfg(not(target_os = "none"))] // the fast path's only (see `Connection::receive_small`)
-    #[inline(always)]
-    pub(crate) fn apply_moving_back(
-        &mut self,
-        buf: &mut [u8],
-        from: usize,
-        len: usize,
-        back: usize,
-    ) {
-        let (Some(to), Some(end)) = (from.checked_sub(back), from.checked_add(len)) else {
-            return;
-        };
-        let Some(buf) = buf.get_mut(to..end) else {
-            return;
-        };
-        let word = self.word();
-        // Word `i` is read whole before it is written `back` bytes lower; that write ends
-        // before word `i + 1`'s source begins, so every byte is read before it is overwritten.
-        // Indexed by word count (not `while let`): LLVM then proves both ranges in bounds.
-        let words = len / 8;
-        for k in 0..words {
-            let at = 8 * k;
-            let Some(src) = buf.get(at + back..at + back + 8) else {
-                break;
-            };
-            let mut bytes = [0; 8];
-            bytes.copy_from_slice(src);
-            let masked = (u64::from_ne_bytes(bytes) ^ word).to_ne_bytes();
-            if let Some(dst) = buf.get_mut(at..at + 8) {
-                dst.copy_from_slice(&masked);
-            }
-        }
-        // Fewer than 8 bytes left; the word's bytes are the key twice, in phase.
-        for (at, key) in (8 * words..len).zip(word.to_ne_bytes()) {
-            if let Some(&byte) = buf.get(at + back)
-                && let Some(dst) = buf.get_mut(at)
-            {
-                *dst = byte ^ key;
-            }
-        }
-        self.advance(len);
-    }
-
     fn word(&self) -> u64 {
         // The key twice, as bytes [a, b, c, d, a, b, c, d] in memory order on either
         // endianness; one 32-bit load and a shift (byte by byte, LLVM built it with
@@ -218,30 +167,6 @@ mod tests {
                 masker.apply(y);
                 masker.apply(z);
                 assert_eq!(got, want, "split {a} {b}");
-            }
-        }
-    }
-
-    #[test]
-    fn apply_moving_back_matches_apply_at_every_length_and_distance() {
-        let key = [0xa1, 0x02, 0x7f, 0x80];
-        for len in 0..=40 {
-            for back in 0..8 {
-                let from = 8;
-                let mut buf: Vec<u8> = (100..100 + from as u8 + len as u8 + 4).collect();
-                let payload = buf[from..from + len].to_vec();
-                let after = buf[from + len..].to_vec();
-                let mut masker = Masker::new(MaskKey(key));
-                masker.apply_moving_back(&mut buf, from, len, back);
-                assert_eq!(
-                    &buf[from - back..from - back + len],
-                    &reference(key, &payload)[..]
-                );
-                // Bytes after the payload are untouched, and the phase moved by `len`.
-                assert_eq!(&buf[from + len..], &after[..], "len {len} back {back}");
-                let mut plain = Masker::new(MaskKey(key));
-                plain.apply(&mut payload.clone());
-                assert_eq!(masker, plain);
             }
         }
     }
