@@ -2,6 +2,7 @@
 //! obligations (HTTP error, pong, keepalive ping, Close echo) drained by `poll_transmit`.
 
 use super::{Connection, Phase, Transmit};
+use crate::Role;
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::{Error, Misuse};
 use crate::event::ControlPayload;
@@ -9,7 +10,6 @@ use crate::frame::encoder::{encode_frame, encode_masked_frame};
 use crate::frame::{FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MaskSource, Masker, Opcode};
 use crate::message::MessageKind;
 use crate::time::Instant;
-use crate::Role;
 
 /// What the send path remembers: one fixed slot per obligation, nothing that grows.
 #[derive(Clone, Debug)]
