@@ -79,28 +79,26 @@ impl CloseFrame {
     // (-232 B of stack on the server firmware, issue 14).
     #[inline(never)]
     pub fn parse(payload: &[u8]) -> Result<Self, ProtocolViolation> {
+        // Built in place, from one empty frame whatever the outcome: the reason is copied
+        // once, straight into the result.
+        let mut frame = Self {
+            code: CloseCode::NoStatus,
+            reason: CloseReason::EMPTY,
+        };
         let Some((code, reason)) = payload.split_first_chunk::<2>() else {
             // RFC 6455 §5.5.1: a body, if present, MUST start with a 2-byte code.
             return match payload.is_empty() {
-                true => Ok(Self {
-                    code: CloseCode::NoStatus,
-                    reason: CloseReason::EMPTY,
-                }),
+                true => Ok(frame),
                 false => Err(ProtocolViolation::ClosePayloadTooShort),
             };
         };
-        let code = CloseCode(u16::from_be_bytes(*code));
-        if !code.is_valid_on_wire() {
-            return Err(ProtocolViolation::InvalidCloseCode(code.0));
+        frame.code = CloseCode(u16::from_be_bytes(*code));
+        if !frame.code.is_valid_on_wire() {
+            return Err(ProtocolViolation::InvalidCloseCode(frame.code.0));
         }
         if core::str::from_utf8(reason).is_err() {
             return Err(ProtocolViolation::InvalidCloseReason);
         }
-        // Built in place: the reason is copied once, straight into the result.
-        let mut frame = Self {
-            code,
-            reason: CloseReason::EMPTY,
-        };
         if !frame.reason.bytes.extend(reason) {
             return Err(ProtocolViolation::ControlFrameTooLong);
         }

@@ -408,10 +408,10 @@ impl<M: MaskSource> Connection<M> {
     }
 
     /// The general frame loop behind [`receive_frames`](Self::receive_frames).
-    // Bare metal has no fast path: the loop is all of `receive_frames` there, as before
-    // the split (left to the compiler, it kept a second frame: +120 B of stack).
-    #[cfg_attr(not(target_os = "none"), inline(never))]
-    #[cfg_attr(target_os = "none", inline(always))]
+    // Out of line on bare metal too (no fast path there): inlined, the loop's frame
+    // (650-770 B) also sat under the handshake's head reader (scripts/firmware: flash -44
+    // to -288 B; stack client -116 B, both -96 B, framing +160 B).
+    #[inline(never)]
     fn receive_frames_loop<'a>(
         &mut self,
         now: Instant,

@@ -2,6 +2,7 @@
 //! obligations (HTTP error, pong, keepalive ping, Close echo) drained by `poll_transmit`.
 
 use super::{Connection, Phase, Transmit};
+use crate::Role;
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::{Error, Misuse};
 use crate::event::ControlPayload;
@@ -391,33 +392,47 @@ impl<M: MaskSource> Connection<M> {
             let len = self.write_http_error(status, out)?;
             self.sender.pending_http = None;
             len
-        } else if let Some(pong) = self.sender.pending_pong {
-            let len = self.write_frame(Opcode::Pong, true, pong.as_bytes(), out)?;
-            self.sender.pending_pong = None;
-            len
-        } else if self.sender.pending_ping {
-            let len = self.write_frame(Opcode::Ping, true, &[], out)?;
-            self.sender.pending_ping = false;
-            len
-        } else if let Some(code) = self.sender.pending_close {
-            // No reason: the code alone, no 125-byte staging; §7.1.5: an empty Close is
-            // answered with an empty Close (1005 never goes out).
-            let bytes = code.0.to_be_bytes();
-            let payload = if code == CloseCode::NoStatus {
-                &[][..]
-            } else {
-                &bytes[..]
-            };
-            let len = self.write_frame(Opcode::Close, true, payload, out)?;
-            self.sender.pending_close = None;
-            if matches!(self.phase, Phase::CloseReceived) {
-                self.on_close_echoed();
-            }
-            len
-        } else if self.sender.close_transport {
-            0
         } else {
-            return Ok(None);
+            // The frame the engine owes first: one encode for all of them, its payload read
+            // from the sender's slot where it lies (no copy of a pong's 125 bytes).
+            let sender = &self.sender;
+            let close_code;
+            let frame = if let Some(pong) = &sender.pending_pong {
+                Some((Opcode::Pong, pong.as_bytes()))
+            } else if sender.pending_ping {
+                Some((Opcode::Ping, &[][..]))
+            } else if let Some(code) = sender.pending_close {
+                // No reason: the code alone, no 125-byte staging; §7.1.5: an empty Close
+                // is answered with an empty Close (1005 never goes out).
+                close_code = code.0.to_be_bytes();
+                let payload = if code == CloseCode::NoStatus {
+                    &[][..]
+                } else {
+                    &close_code[..]
+                };
+                Some((Opcode::Close, payload))
+            } else if sender.close_transport {
+                None // nothing left to write but the transport to close
+            } else {
+                return Ok(None);
+            };
+            if let Some((opcode, payload)) = frame {
+                let (role, mask) = (self.role, &mut self.mask);
+                let len = encode_fragment(role, mask, opcode, true, payload, out)?;
+                match opcode {
+                    Opcode::Pong => self.sender.pending_pong = None,
+                    Opcode::Ping => self.sender.pending_ping = false,
+                    _ => {
+                        self.sender.pending_close = None;
+                        if matches!(self.phase, Phase::CloseReceived) {
+                            self.on_close_echoed();
+                        }
+                    }
+                }
+                len
+            } else {
+                0
+            }
         };
         let close_transport_after = self.sender.close_transport && !self.sender.has_pending();
         if close_transport_after {
@@ -542,16 +557,28 @@ impl<M: MaskSource> Connection<M> {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        if !self.role.is_client() {
-            encode_frame(opcode, fin, payload, false, out)
-        } else if M::ZERO_KEYS {
-            // A client with `NoMask`: the zero key, known at compile time (no masking code).
-            encode_frame(opcode, fin, payload, true, out)
-        } else {
-            let mask = &mut self.mask;
-            let mut next = || mask.next_mask_key();
-            encode_masked_frame(opcode, fin, payload, &mut next, out)
-        }
+        encode_fragment(self.role, &mut self.mask, opcode, fin, payload, out)
+    }
+}
+
+/// One frame, masked as `role` requires. Free of the connection, so a payload can be
+/// written from the connection's own slots without a copy.
+fn encode_fragment<M: MaskSource>(
+    role: Role,
+    mask: &mut M,
+    opcode: Opcode,
+    fin: bool,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    if !role.is_client() {
+        encode_frame(opcode, fin, payload, false, out)
+    } else if M::ZERO_KEYS {
+        // A client with `NoMask`: the zero key, known at compile time (no masking code).
+        encode_frame(opcode, fin, payload, true, out)
+    } else {
+        let mut next = || mask.next_mask_key();
+        encode_masked_frame(opcode, fin, payload, &mut next, out)
     }
 }
 

@@ -350,14 +350,22 @@ pub(crate) fn write_reject(reject: &Reject<'_>, out: &mut [u8]) -> Result<usize,
 }
 
 /// Writes the engine's own error response to a bad request.
+///
+/// `status` is one of [`Error::http_status`]'s (400, 405, 426, 431): their status lines
+/// are written whole, so the number formatting and the reason table of `status_line`
+/// (which any application status needs) stay with `write_reject`, and firmware that
+/// never rejects links neither.
 pub(crate) fn write_error(status: u16, out: &mut [u8]) -> Result<usize, Error> {
+    let start: &[u8] = match status {
+        405 => b"HTTP/1.1 405 Method Not Allowed\r\n",
+        // RFC 6455 §4.4: list the versions we support.
+        426 => b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n",
+        431 => b"HTTP/1.1 431 Request Header Fields Too Large\r\n",
+        _ => b"HTTP/1.1 400 Bad Request\r\n",
+    };
     write_all(out, |w| {
-        status_line(w, status);
-        if status == 426 {
-            // RFC 6455 §4.4: list the versions we support.
-            w.put(b"Sec-WebSocket-Version: 13\r\n");
-        }
-        w.put(b"Connection: close\r\nContent-Length: 0\r\n\r\n");
+        w.put(start)
+            .put(b"Connection: close\r\nContent-Length: 0\r\n\r\n");
     })
 }
 
@@ -411,6 +419,42 @@ Sec-WebSocket-Protocol: v2\r\nSec-WebSocket-Version: 13\r\nCookie: a=b\r\n\r\n";
         assert_eq!(offered, ["chat", "superchat", "v2"]);
         assert_eq!(request.header("cookie"), Some(&b"a=b"[..]));
         assert_eq!(accept.as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+
+    #[test]
+    fn engine_errors_match_the_general_status_line() {
+        use crate::error::HandshakeFailure::*;
+        let failures = [
+            NotGet,
+            HeadTooLarge,
+            TooManyHeaders,
+            UnsupportedVersion,
+            Malformed,
+            NotHttp11,
+            MissingHost,
+            MissingUpgrade,
+            MissingConnectionUpgrade,
+            BadKey,
+            DuplicateHeader,
+            UnexpectedBody,
+            InvalidHeaderValue,
+        ];
+        for failure in failures {
+            let status = Error::Handshake(failure).http_status().unwrap();
+            assert!([400, 405, 426, 431].contains(&status), "{failure:?}");
+            let mut got = [0u8; 160];
+            let len = write_error(status, &mut got).unwrap();
+            let mut want = [0u8; 160];
+            let want_len = write_all(&mut want, |w| {
+                status_line(w, status);
+                if status == 426 {
+                    w.put(b"Sec-WebSocket-Version: 13\r\n");
+                }
+                w.put(b"Connection: close\r\nContent-Length: 0\r\n\r\n");
+            })
+            .unwrap();
+            assert_eq!(got[..len], want[..want_len], "{status}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! What every firmware binary shares: semihosting output without `core::fmt`, the
-//! painted stack, the exit status, and a panic handler that makes a reachable panic a
-//! link error.
+//! painted stack, the exit status, the I/O buffers in static RAM, and a panic handler that
+//! makes a reachable panic a link error.
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use cortex_m_semihosting::{debug, hio};
 
 /// The panic handler: with `link_time` it calls a function defined nowhere, so a binary
@@ -102,14 +103,64 @@ pub fn fail(what: &str) -> ! {
     loop {}
 }
 
+/// `check` for step `index` of a table: the failure names the step.
+#[allow(dead_code)]
+pub fn check_step(ok: bool, what: &str, index: usize) {
+    if !ok {
+        let mut buf = [0u8; 10];
+        print(&[b"step ", decimal(index, &mut buf), b": "]);
+        fail(what);
+    }
+}
+
+#[allow(dead_code)] // `framing` checks through `check_step` alone.
 pub fn check(ok: bool, what: &str) {
     if !ok {
         fail(what);
     }
 }
 
+/// The socket's buffers, in static RAM (.bss) as in a real firmware, shared by every
+/// session of a binary (they run one after the other): what arrived (a request, a
+/// response, a frame; the engine unmasks payload in place, so it is writable) and what goes
+/// out (a 101, a request, a pong, a close).
+#[allow(dead_code)] // The skeleton (`empty`) has no session to give them to.
+pub struct Io {
+    pub input: [u8; 600],
+    pub output: [u8; 200],
+}
+
+/// The one `Io` of the binary; call it once, before `run` (whose stack paint and high-water
+/// mark then cover the sessions alone).
+#[allow(dead_code)]
+pub fn io() -> &'static mut Io {
+    static mut IO: Io = Io {
+        input: [0; 600],
+        output: [0; 200],
+    };
+    static TAKEN: AtomicBool = AtomicBool::new(false);
+    if TAKEN.swap(true, Ordering::Relaxed) {
+        fail("io taken twice");
+    }
+    // SAFETY: `TAKEN` lets this run once, so this is the only reference to `IO` ever made.
+    unsafe { &mut *core::ptr::addr_of_mut!(IO) }
+}
+
+/// Copies `bytes` to the front of `buf` as if the socket had delivered them; returns the
+/// filled part.
+#[allow(dead_code)]
+pub fn arrive<'a>(buf: &'a mut [u8], bytes: &[u8]) -> &'a mut [u8] {
+    match buf.get_mut(..bytes.len()) {
+        Some(filled) => {
+            filled.copy_from_slice(bytes);
+            filled
+        }
+        None => fail("input fits"),
+    }
+}
+
 /// Paints the stack, runs `session`, prints `name`'s stack high-water mark and exits 0.
-pub fn run(name: &str, session: fn()) -> ! {
+pub fn run(name: &str, session: impl FnOnce()) -> ! {
     paint();
     session();
     let mut buf = [0u8; 10];

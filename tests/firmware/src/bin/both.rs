@@ -13,11 +13,14 @@ mod request;
 mod server_frames;
 #[path = "../server_session.rs"]
 mod server_session;
+#[path = "../steps.rs"]
+mod steps;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
+    let io = common::io();
     common::run("both", || {
-        server_session::session();
-        client_session::session();
+        server_session::session(io);
+        client_session::session(io);
     })
 }

@@ -9,8 +9,13 @@ mod common;
 common::panic_handler_for!(link_time);
 #[path = "../client_session.rs"]
 mod client_session;
+#[path = "../request.rs"]
+mod request;
+#[path = "../steps.rs"]
+mod steps;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
-    common::run("client", client_session::session)
+    let io = common::io();
+    common::run("client", || client_session::session(io))
 }

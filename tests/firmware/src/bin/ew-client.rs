@@ -1,9 +1,10 @@
 //! The reference client: embedded-websocket 0.9.5's client doing the `client` session's
-//! work on the same skeleton (dev-only, measured by scripts/firmware beside ours): the
-//! upgrade request with the RFC 6455 §1.3 key, the same canned 101, an unmasked text, a
-//! masked send, the server's Close echoed, every result asserted. Then the frame
-//! wsmachine refuses with 1002 (a masked frame from a server): embedded-websocket
-//! accepts it as text, and this firmware asserts that.
+//! work on the same skeleton, with the same static I/O buffers and the same table-driven
+//! steps (dev-only, measured by scripts/firmware beside ours): the upgrade request with the
+//! RFC 6455 §1.3 key, the same canned 101, an unmasked text, a masked send, the server's
+//! Close echoed, every result asserted. Then the frame wsmachine refuses with 1002 (a
+//! masked frame from a server): embedded-websocket accepts it as text, and this firmware
+//! asserts that.
 //!
 //! embedded-websocket keeps panic paths, so this binary uses the `report` panic handler.
 #![no_std]
@@ -12,20 +13,22 @@
 #[path = "../common.rs"]
 mod common;
 common::panic_handler_for!(report);
+#[path = "../ew_steps.rs"]
+mod ew_steps;
+#[path = "../request.rs"]
+mod request;
 
-use common::{check, fail};
+use common::{Io, arrive, check, fail};
 use embedded_websocket::{
-    WebSocketClient, WebSocketOptions, WebSocketReceiveMessageType as Rx,
+    WebSocketClient, WebSocketCloseStatusCode, WebSocketOptions, WebSocketReceiveMessageType as Rx,
     WebSocketSendMessageType as Tx,
 };
+use ew_steps::{Step, walk};
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
-    common::run("ew-client", session)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    let io = common::io();
+    common::run("ew-client", || session(io))
 }
 
 /// The bytes embedded-websocket asks for: the 16-byte key first, then the mask key, the
@@ -61,14 +64,56 @@ impl rand_core::RngCore for Canned {
     }
 }
 
-const RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\n\
+/// embedded-websocket's request for ws://192.168.1.20/chat, byte for byte (it always sends
+/// an Origin, empty here).
+const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
+Host: 192.168.1.20\r\n\
 Upgrade: websocket\r\n\
 Connection: Upgrade\r\n\
-Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Origin: \r\n\
+Sec-WebSocket-Version: 13\r\n\
 \r\n";
 
-/// A client upgraded against the canned 101.
-fn upgrade() -> WebSocketClient<Canned> {
+/// RFC 6455 §5.7's unmasked text "Hello" from the server, then its Close 1000; the
+/// application's reply is masked with the canned key.
+static EXCHANGE: [Step; 2] = [
+    Step {
+        bytes: &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o'],
+        kind: Rx::Text,
+        payload: b"Hello",
+        last: true,
+        close: None,
+        reply: &[],
+    },
+    Step {
+        bytes: &[0x88, 0x02, 0x03, 0xe8],
+        kind: Rx::CloseMustReply,
+        payload: &[0x03, 0xe8],
+        last: true,
+        close: Some(WebSocketCloseStatusCode::NormalClosure),
+        reply: &[0x88, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x03 ^ 0x37, 0xe8 ^ 0xfa],
+    },
+];
+
+/// RFC 6455 §5.1 requires a client to fail a masked frame; embedded-websocket reads it.
+static LAX: [Step; 1] = [Step {
+    bytes: &[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'],
+    kind: Rx::Text,
+    payload: b"hi",
+    last: true,
+    close: None,
+    reply: &[],
+}];
+
+/// "Hello" masked with 37 fa 21 3d, as the client must send it.
+const MASKED_HELLO: [u8; 11] = [
+    0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+];
+
+/// A client upgraded against the canned 101, its request checked byte for byte.
+#[inline(never)]
+fn upgrade(io: &mut Io) -> WebSocketClient<Canned> {
     let mut ws = WebSocketClient::new_client(Canned(0));
     let options = WebSocketOptions {
         path: "/chat",
@@ -77,63 +122,29 @@ fn upgrade() -> WebSocketClient<Canned> {
         sub_protocols: None,
         additional_headers: None,
     };
-    let mut out = [0u8; 200];
-    let (len, key) = match ws.client_connect(&options, &mut out) {
+    let (len, key) = match ws.client_connect(&options, &mut io.output) {
         Ok(sent) => sent,
         Err(_) => fail("connect"),
     };
-    let sent = out.get(..len).unwrap_or_default();
-    check(sent.starts_with(b"GET /chat HTTP/1.1\r\n"), "request line");
-    check(
-        contains(sent, b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"),
-        "key",
-    );
-    match ws.client_accept(&key, RESPONSE) {
-        Ok((n, None)) => check(n == RESPONSE.len(), "response consumed"),
+    check(io.output.get(..len) == Some(REQUEST), "request");
+    match ws.client_accept(&key, arrive(&mut io.input, request::RESPONSE)) {
+        Ok((n, None)) => check(n == request::RESPONSE.len(), "response consumed"),
         _ => fail("response refused"),
     }
     ws
 }
 
 #[inline(never)]
-fn session() {
-    let mut ws = upgrade();
-    let mut to = [0u8; 64];
-    match ws.read(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o'], &mut to) {
-        Ok(r) => check(
-            r.message_type == Rx::Text && r.end_of_message && to.get(..r.len_to) == Some(b"Hello"),
-            "text",
-        ),
-        Err(_) => fail("text refused"),
-    }
-    let mut out = [0u8; 64];
-    let len = ws.write(Tx::Text, true, b"Hello", &mut out).unwrap_or(0);
-    check(
-        out.get(..len)
-            == Some(&[
-                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-            ]),
-        "masked send",
-    );
-    match ws.read(&[0x88, 0x02, 0x03, 0xe8], &mut to) {
-        Ok(r) => check(r.message_type == Rx::CloseMustReply, "close event"),
-        Err(_) => fail("close refused"),
-    }
-    let len = ws
-        .write(Tx::CloseReply, true, &[0x03, 0xe8], &mut out)
-        .unwrap_or(0);
-    check(
-        len == 8 && out.get(..2) == Some(&[0x88, 0x82]),
-        "close echo",
-    );
+fn session(io: &mut Io) {
+    // The client's text first, as in wsmachine's session.
+    let mut ws = upgrade(io);
+    let sent = match ws.write(Tx::Text, true, b"Hello", &mut io.output) {
+        Ok(len) => io.output.get(..len),
+        Err(_) => None,
+    };
+    check(sent == Some(&MASKED_HELLO[..]), "masked send");
+    walk(&mut ws, &EXCHANGE, io);
 
-    // RFC 6455 §5.1 requires a client to fail a masked frame; embedded-websocket reads it.
-    let mut lax = upgrade();
-    match lax.read(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'], &mut to) {
-        Ok(r) => check(
-            r.message_type == Rx::Text && to.get(..r.len_to) == Some(b"hi"),
-            "masked frame read",
-        ),
-        Err(_) => fail("masked frame refused"),
-    }
+    let mut lax = upgrade(io);
+    walk(&mut lax, &LAX, io);
 }

@@ -10,26 +10,29 @@ mod common;
 common::panic_handler_for!(link_time);
 #[path = "../server_frames.rs"]
 mod server_frames;
+#[path = "../steps.rs"]
+mod steps;
 
+use common::Io;
 use wsmachine::{Config, Connection, Instant, NoMask, Role};
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
-    common::run("framing", session)
+    let io = common::io();
+    common::run("framing", || session(io))
 }
 
 /// The exchange's connection is gone before the violation's comes, as in a firmware
 /// serving one connection at a time.
-fn session() {
-    let mut out = [0u8; 64];
-    exchange(&mut out);
-    server_frames::violation(&mut out);
+fn session(io: &mut Io) {
+    exchange(io);
+    server_frames::violation(io);
 }
 
 #[inline(never)]
-fn exchange(out: &mut [u8; 64]) {
+fn exchange(io: &mut Io) {
     let mut conn =
         Connection::upgraded(Config::new(), Role::Server, NoMask, Instant::from_millis(0));
     common::print_size("connection", core::mem::size_of_val(&conn));
-    server_frames::exchange(&mut conn, out);
+    server_frames::exchange(&mut conn, io);
 }

@@ -13,8 +13,11 @@ mod request;
 mod server_frames;
 #[path = "../server_session.rs"]
 mod server_session;
+#[path = "../steps.rs"]
+mod steps;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
-    common::run("server", server_session::session)
+    let io = common::io();
+    common::run("server", || server_session::session(io))
 }
