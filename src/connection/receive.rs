@@ -119,28 +119,49 @@ struct SmallFrame {
     masker: Option<Masker>,
 }
 
-/// Moves `buf[from..from + len]` to `to` (`to <= from`): `copy_within`, with 8 to 16 bytes
-/// (W1's messages) done as two overlapping word loads and stores instead of a call.
+/// Moves `buf[from..from + len]` to `to` (`to <= from`, else nothing is moved): 8 to 16
+/// bytes (W1's messages) as two overlapping word moves, others a word at a time. Written
+/// with checked accesses, not `copy_within`, so no panic path is kept (tests/nostd-check).
 #[cfg(not(target_os = "none"))] // the fast path's (see `receive_small`)
 #[inline(always)]
 fn move_back(buf: &mut [u8], from: usize, len: usize, to: usize) {
+    let (Some(back), Some(region)) = (from.checked_sub(to), buf.get_mut(to..from + len)) else {
+        return;
+    };
     let word = |buf: &[u8], at: usize| buf.get(at..).and_then(<[u8]>::first_chunk::<8>).copied();
     if (8..=16).contains(&len)
-        && let (Some(head), Some(tail)) = (word(buf, from), word(buf, from + len - 8))
-        && let Some(dst) = buf.get_mut(to..to + len)
+        && let (Some(head), Some(tail)) = (word(region, back), word(region, back + len - 8))
     {
         // Both words are read before either is written, so the overlap is harmless.
-        if let Some(d) = dst.first_chunk_mut::<8>() {
+        if let Some(d) = region.first_chunk_mut::<8>() {
             *d = head;
         }
-        if let Some(d) = dst.last_chunk_mut::<8>() {
+        if let Some(d) = region
+            .get_mut(len - 8..)
+            .and_then(<[u8]>::first_chunk_mut::<8>)
+        {
             *d = tail;
         }
         return;
     }
-    // In bounds by construction (the region is `to..from + len`); no panic path is kept.
-    if let Some(region) = buf.get_mut(to..from + len) {
-        region.copy_within(from - to.., 0);
+    // Word `i` is read before it is written `back` bytes lower, and that write ends before
+    // word `i + 1`'s source begins: every byte is read before it is overwritten.
+    let mut at = 0;
+    while at + 8 <= len {
+        if let Some(w) = word(region, at + back)
+            && let Some(d) = region.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<8>)
+        {
+            *d = w;
+        }
+        at += 8;
+    }
+    while at < len {
+        if let Some(&b) = region.get(at + back)
+            && let Some(d) = region.get_mut(at)
+        {
+            *d = b;
+        }
+        at += 1;
     }
 }
 
