@@ -45,9 +45,17 @@ use timer::Timers;
 /// Size: see `size_of` figures in the README (under 512 bytes per connection).
 #[derive(Debug)]
 pub struct Connection<M = NoMask> {
+    core: Core,
+    mask: M,
+}
+
+/// Everything of a connection but its mask source: the receive path, the state machine
+/// and the timers live here, so their code is compiled once however many mask-source
+/// types a program uses (a firmware with both roles links one frame loop, not two).
+#[derive(Debug)]
+pub(crate) struct Core {
     config: Config,
     role: Role,
-    mask: M,
     phase: Phase,
     receiver: Receiver,
     sender: Sender,
@@ -59,15 +67,15 @@ pub struct Connection<M = NoMask> {
     /// [`Connection::client`], so a program that builds only upgraded connections links
     /// no HTTP parsing and no HTTP error writer at all (nor their panic paths; see
     /// tests/nostd-check and tests/firmware).
-    handshake: Option<Handshake<M>>,
+    handshake: Option<Handshake>,
 }
 
 /// The opening handshake's code for one role, reached only through a connection's
 /// `handshake` field, so nothing links it unless `server` or `client` is called.
-#[derive(Debug)]
-struct Handshake<M> {
+#[derive(Clone, Copy, Debug)]
+struct Handshake {
     /// Reads the peer's HTTP head.
-    read_head: HeadReader<M>,
+    read_head: HeadReader,
     /// Server: writes the HTTP error response to a bad request (a client has none).
     write_error: Option<HttpErrorWriter>,
 }
@@ -75,18 +83,8 @@ struct Handshake<M> {
 /// Writes the HTTP error response with a status into a buffer (see `poll_transmit`).
 type HttpErrorWriter = fn(u16, &mut [u8]) -> Result<usize, Error>;
 
-// By hand: derived impls would ask `M: Clone` of what holds only function pointers.
-impl<M> Clone for Handshake<M> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<M> Copy for Handshake<M> {}
-
 /// Reads the peer's HTTP head during the opening handshake.
-type HeadReader<M> =
-    for<'a> fn(&mut Connection<M>, Instant, &'a mut [u8]) -> Result<Received<'a>, Error>;
+type HeadReader = for<'a> fn(&mut Core, Instant, &'a mut [u8]) -> Result<Received<'a>, Error>;
 
 /// Bytes the engine wants written, from [`Connection::poll_transmit`].
 #[must_use = "write `len` bytes of the buffer to the transport"]
@@ -130,9 +128,9 @@ impl<M> defmt::Format for Connection<M> {
         defmt::write!(
             f,
             "Connection {{ role: {}, state: {}, closed: {} }}",
-            self.role,
-            self.phase.state(),
-            self.outcome
+            self.core.role,
+            self.core.phase.state(),
+            self.core.outcome
         )
     }
 }
@@ -147,7 +145,7 @@ impl Connection<NoMask> {
             Phase::ServerAwaitRequest(HeadScanner::new()),
             now,
             Some(Handshake {
-                read_head: Self::receive_request,
+                read_head: Core::receive_request,
                 write_error: Some(crate::handshake::server::write_error),
             }),
         )
@@ -166,7 +164,7 @@ impl<M: MaskSource> Connection<M> {
             Phase::ClientIdle,
             now,
             Some(Handshake {
-                read_head: Self::receive_response,
+                read_head: Core::receive_response,
                 write_error: None,
             }),
         )
@@ -183,20 +181,22 @@ impl<M: MaskSource> Connection<M> {
         mask: M,
         phase: Phase,
         now: Instant,
-        handshake: Option<Handshake<M>>,
+        handshake: Option<Handshake>,
     ) -> Self {
         // One struct expression, nothing set afterwards: built in place, never copied.
         Self {
-            timers: phase.starting_timers(&config, now),
-            config,
-            role,
+            core: Core {
+                timers: phase.starting_timers(&config, now),
+                config,
+                role,
+                phase,
+                receiver: Receiver::new(),
+                sender: Sender::new(),
+                outcome: None,
+                now,
+                handshake,
+            },
             mask,
-            phase,
-            receiver: Receiver::new(),
-            sender: Sender::new(),
-            outcome: None,
-            now,
-            handshake,
         }
     }
 
@@ -204,33 +204,33 @@ impl<M: MaskSource> Connection<M> {
 
     /// Which end this is.
     pub const fn role(&self) -> Role {
-        self.role
+        self.core.role
     }
 
     /// The coarse state; it changes only inside the methods below.
     pub const fn state(&self) -> State {
-        self.phase.state()
+        self.core.phase.state()
     }
 
     /// Whether messages may be sent.
     pub const fn is_open(&self) -> bool {
-        matches!(self.phase.state(), State::Open)
+        matches!(self.core.phase.state(), State::Open)
     }
 
     /// Whether the connection is over (cleanly or not).
     pub const fn is_closed(&self) -> bool {
-        matches!(self.phase.state(), State::Closed)
+        matches!(self.core.phase.state(), State::Closed)
     }
 
     /// How the connection ended, once that is known (set as the closing handshake starts
     /// from the peer, completes, fails, times out or meets EOF).
     pub const fn closed(&self) -> Option<Closed> {
-        self.outcome
+        self.core.outcome
     }
 
     /// The configuration this connection runs with.
     pub const fn config(&self) -> &Config {
-        &self.config
+        &self.core.config
     }
 
     /// The largest single [`Transmit`] the engine itself produces (HTTP error, pong, ping,
@@ -245,19 +245,19 @@ impl<M: MaskSource> Connection<M> {
     /// the answer), and when deflate was not configured, not offered or declined.
     #[cfg(feature = "deflate")]
     pub const fn deflate_params(&self) -> Option<crate::deflate::Params> {
-        self.receiver.deflate.params()
+        self.core.receiver.deflate.params()
     }
 
     /// Whether a received frame or fragmented message has begun and not ended: at transport
     /// EOF this means the stream was cut inside a message (report it as truncated).
     pub const fn receive_in_progress(&self) -> bool {
-        self.receiver.in_progress()
+        self.core.receiver.in_progress()
     }
 
     /// Bytes the head scanner has examined, to show the handshake scan is linear.
     #[doc(hidden)]
     pub fn head_bytes_examined(&self) -> usize {
-        match &self.phase {
+        match &self.core.phase {
             Phase::ServerAwaitRequest(scanner) => scanner.examined(),
             Phase::ClientAwaitResponse { scanner, .. } => scanner.examined(),
             _ => 0,
@@ -285,7 +285,7 @@ impl<M: MaskSource> Connection<M> {
     /// # Panics
     /// Never.
     pub fn receive<'a>(&mut self, now: Instant, buf: &'a mut [u8]) -> Result<Received<'a>, Error> {
-        self.receive_with(
+        self.core.receive_with(
             now,
             buf,
             #[cfg(feature = "deflate")]
@@ -368,11 +368,11 @@ impl<M: MaskSource> Connection<M> {
         buf: &'a mut [u8],
         mut inflater: crate::deflate::Inflater<'a>,
     ) -> Result<Received<'a>, Error> {
-        if let Some(params) = self.receiver.deflate.params()
-            && matches!(self.phase, Phase::Open | Phase::CloseSent)
+        if let Some(params) = self.core.receiver.deflate.params()
+            && matches!(self.core.phase, Phase::Open | Phase::CloseSent)
         {
             // The peer's compressor settings are what this inflater must follow.
-            let (bits, no_context_takeover) = if self.role.is_server() {
+            let (bits, no_context_takeover) = if self.core.role.is_server() {
                 (
                     params.client_max_window_bits,
                     params.client_no_context_takeover,
@@ -383,13 +383,141 @@ impl<M: MaskSource> Connection<M> {
                     params.server_no_context_takeover,
                 )
             };
-            if !inflater.configure(bits, no_context_takeover, self.config.max_message_len) {
+            if !inflater.configure(bits, no_context_takeover, self.core.config.max_message_len) {
                 return Err(Error::Usage(Misuse::InflaterTooSmall));
             }
         }
-        self.receive_with(now, buf, Some(inflater))
+        self.core.receive_with(now, buf, Some(inflater))
     }
 
+    /// Reports that the transport reached end of stream; returns how the connection ended.
+    ///
+    /// EOF before the closing handshake is an abnormal closure (1006, RFC 6455 §7.1.5).
+    pub fn receive_eof(&mut self, now: Instant) -> Closed {
+        self.core.now = self.core.now.max(now);
+        self.core.on_eof()
+    }
+
+    /// Fires every deadline due at `now`; returns the outcome if one ended the connection.
+    ///
+    /// Call this when [`poll_timeout`](Self::poll_timeout)'s instant has passed (calling
+    /// early is harmless), then drain with `poll_transmit`.
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<Closed> {
+        self.core.now = self.core.now.max(now);
+        self.core.on_deadlines(now)
+    }
+
+    // ---- commands ----
+
+    /// Client: writes the upgrade request into `out` and starts waiting for the response.
+    ///
+    /// The handshake deadline ([`Config::handshake_timeout`]) runs from `now`, the time of
+    /// this call, not from construction or the last input.
+    ///
+    /// # Errors
+    /// [`Misuse::NotIdle`] unless the client is idle, [`Misuse::InvalidHeader`] or
+    /// [`Misuse::TooManySubprotocols`] for a bad request, [`Error::BufferTooSmall`].
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        request: &ClientRequest<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        if !matches!(self.core.phase, Phase::ClientIdle) {
+            return Err(Error::Usage(Misuse::NotIdle));
+        }
+        let (accept, offered) = request.prepare()?;
+        #[cfg(feature = "deflate")]
+        let mut offer_buf = [0u8; crate::deflate::MAX_EXTENSION_LEN];
+        #[cfg(feature = "deflate")]
+        let extensions: &[u8] = match self.core.config.deflate() {
+            Some(deflate) => deflate
+                .offer()
+                .write(&mut offer_buf)
+                .and_then(|n| offer_buf.get(..n))
+                .unwrap_or_default(),
+            None => &[],
+        };
+        #[cfg(not(feature = "deflate"))]
+        let extensions: &[u8] = &[];
+        let len = request.write(out, extensions)?;
+        self.core.now = self.core.now.max(now);
+        self.core.on_connect(now, accept, offered);
+        Ok(len)
+    }
+
+    /// Server: writes the `101 Switching Protocols` response; the connection is open.
+    ///
+    /// The keepalive interval runs from `now`, the time of this call.
+    ///
+    /// # Errors
+    /// [`Misuse::NoRequestPending`] unless a request awaits an answer,
+    /// [`Misuse::SubprotocolNotOffered`] for a subprotocol the client did not offer,
+    /// [`Misuse::InvalidHeader`] for a bad subprotocol or header, [`Error::BufferTooSmall`].
+    pub fn accept(
+        &mut self,
+        now: Instant,
+        accept: &Accept<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let Phase::ServerAwaitDecision(key) = &self.core.phase else {
+            return Err(Error::Usage(Misuse::NoRequestPending));
+        };
+        // RFC 6455 §4.2.2: the selected subprotocol must be one the client offered.
+        if let Some(chosen) = accept.subprotocol()
+            && !offer::contains(self.core.receiver.offered(), chosen)
+        {
+            return Err(Error::Usage(Misuse::SubprotocolNotOffered));
+        }
+        #[cfg(feature = "deflate")]
+        let mut answer_buf = [0u8; crate::deflate::MAX_EXTENSION_LEN];
+        #[cfg(feature = "deflate")]
+        let proposed = self.core.receiver.deflate.proposed();
+        #[cfg(feature = "deflate")]
+        let extensions: &[u8] = match &proposed {
+            Some(params) => crate::deflate::write_answer(params, &mut answer_buf)
+                .and_then(|n| answer_buf.get(..n))
+                .unwrap_or_default(),
+            None => &[],
+        };
+        #[cfg(not(feature = "deflate"))]
+        let extensions: &[u8] = &[];
+        let len = crate::handshake::server::write_accept(accept, key, extensions, out)?;
+        #[cfg(feature = "deflate")]
+        self.core.receiver.deflate.negotiate(proposed);
+        self.core.now = self.core.now.max(now);
+        self.core.open(now);
+        Ok(len)
+    }
+
+    /// Server: writes a rejection response; the connection is closed (close the transport
+    /// after writing it).
+    ///
+    /// # Errors
+    /// [`Misuse::NoRequestPending`] unless a request awaits an answer, [`Misuse::InvalidStatus`]
+    /// outside 400–599, [`Misuse::InvalidHeader`], [`Error::BufferTooSmall`].
+    pub fn reject(&mut self, reject: &Reject<'_>, out: &mut [u8]) -> Result<usize, Error> {
+        if !matches!(self.core.phase, Phase::ServerAwaitDecision(_)) {
+            return Err(Error::Usage(Misuse::NoRequestPending));
+        }
+        let len = crate::handshake::server::write_reject(reject, out)?;
+        #[cfg(feature = "deflate")]
+        self.core.receiver.deflate.propose(None);
+        self.core.on_reject_sent();
+        Ok(len)
+    }
+
+    /// The error for a send or `close` that the phase does not allow.
+    fn not_open(&self) -> Error {
+        Error::Usage(self.core.phase.send_misuse())
+    }
+}
+
+/// The longest engine-originated output: a 431 response is the largest HTTP error, a
+/// masked 125-byte control frame the largest frame.
+const MAX_ENGINE_TRANSMIT_LEN: usize = 160;
+
+impl Core {
     /// The one receive path behind `receive` and `receive_inflate`.
     // Perf (W1): the receive fast path runs in the caller, without a call and its register
     // saves (32 instructions of W1's 339 per message); bare metal leaves it to the compiler.
@@ -436,130 +564,4 @@ impl<M: MaskSource> Connection<M> {
             }
         }
     }
-
-    /// Reports that the transport reached end of stream; returns how the connection ended.
-    ///
-    /// EOF before the closing handshake is an abnormal closure (1006, RFC 6455 §7.1.5).
-    pub fn receive_eof(&mut self, now: Instant) -> Closed {
-        self.now = self.now.max(now);
-        self.on_eof()
-    }
-
-    /// Fires every deadline due at `now`; returns the outcome if one ended the connection.
-    ///
-    /// Call this when [`poll_timeout`](Self::poll_timeout)'s instant has passed (calling
-    /// early is harmless), then drain with `poll_transmit`.
-    pub fn handle_timeout(&mut self, now: Instant) -> Option<Closed> {
-        self.now = self.now.max(now);
-        self.on_deadlines(now)
-    }
-
-    // ---- commands ----
-
-    /// Client: writes the upgrade request into `out` and starts waiting for the response.
-    ///
-    /// The handshake deadline ([`Config::handshake_timeout`]) runs from `now`, the time of
-    /// this call, not from construction or the last input.
-    ///
-    /// # Errors
-    /// [`Misuse::NotIdle`] unless the client is idle, [`Misuse::InvalidHeader`] or
-    /// [`Misuse::TooManySubprotocols`] for a bad request, [`Error::BufferTooSmall`].
-    pub fn connect(
-        &mut self,
-        now: Instant,
-        request: &ClientRequest<'_>,
-        out: &mut [u8],
-    ) -> Result<usize, Error> {
-        if !matches!(self.phase, Phase::ClientIdle) {
-            return Err(Error::Usage(Misuse::NotIdle));
-        }
-        let (accept, offered) = request.prepare()?;
-        #[cfg(feature = "deflate")]
-        let mut offer_buf = [0u8; crate::deflate::MAX_EXTENSION_LEN];
-        #[cfg(feature = "deflate")]
-        let extensions: &[u8] = match self.config.deflate() {
-            Some(deflate) => deflate
-                .offer()
-                .write(&mut offer_buf)
-                .and_then(|n| offer_buf.get(..n))
-                .unwrap_or_default(),
-            None => &[],
-        };
-        #[cfg(not(feature = "deflate"))]
-        let extensions: &[u8] = &[];
-        let len = request.write(out, extensions)?;
-        self.now = self.now.max(now);
-        self.on_connect(now, accept, offered);
-        Ok(len)
-    }
-
-    /// Server: writes the `101 Switching Protocols` response; the connection is open.
-    ///
-    /// The keepalive interval runs from `now`, the time of this call.
-    ///
-    /// # Errors
-    /// [`Misuse::NoRequestPending`] unless a request awaits an answer,
-    /// [`Misuse::SubprotocolNotOffered`] for a subprotocol the client did not offer,
-    /// [`Misuse::InvalidHeader`] for a bad subprotocol or header, [`Error::BufferTooSmall`].
-    pub fn accept(
-        &mut self,
-        now: Instant,
-        accept: &Accept<'_>,
-        out: &mut [u8],
-    ) -> Result<usize, Error> {
-        let Phase::ServerAwaitDecision(key) = &self.phase else {
-            return Err(Error::Usage(Misuse::NoRequestPending));
-        };
-        // RFC 6455 §4.2.2: the selected subprotocol must be one the client offered.
-        if let Some(chosen) = accept.subprotocol()
-            && !offer::contains(self.receiver.offered(), chosen)
-        {
-            return Err(Error::Usage(Misuse::SubprotocolNotOffered));
-        }
-        #[cfg(feature = "deflate")]
-        let mut answer_buf = [0u8; crate::deflate::MAX_EXTENSION_LEN];
-        #[cfg(feature = "deflate")]
-        let proposed = self.receiver.deflate.proposed();
-        #[cfg(feature = "deflate")]
-        let extensions: &[u8] = match &proposed {
-            Some(params) => crate::deflate::write_answer(params, &mut answer_buf)
-                .and_then(|n| answer_buf.get(..n))
-                .unwrap_or_default(),
-            None => &[],
-        };
-        #[cfg(not(feature = "deflate"))]
-        let extensions: &[u8] = &[];
-        let len = crate::handshake::server::write_accept(accept, key, extensions, out)?;
-        #[cfg(feature = "deflate")]
-        self.receiver.deflate.negotiate(proposed);
-        self.now = self.now.max(now);
-        self.open(now);
-        Ok(len)
-    }
-
-    /// Server: writes a rejection response; the connection is closed (close the transport
-    /// after writing it).
-    ///
-    /// # Errors
-    /// [`Misuse::NoRequestPending`] unless a request awaits an answer, [`Misuse::InvalidStatus`]
-    /// outside 400–599, [`Misuse::InvalidHeader`], [`Error::BufferTooSmall`].
-    pub fn reject(&mut self, reject: &Reject<'_>, out: &mut [u8]) -> Result<usize, Error> {
-        if !matches!(self.phase, Phase::ServerAwaitDecision(_)) {
-            return Err(Error::Usage(Misuse::NoRequestPending));
-        }
-        let len = crate::handshake::server::write_reject(reject, out)?;
-        #[cfg(feature = "deflate")]
-        self.receiver.deflate.propose(None);
-        self.on_reject_sent();
-        Ok(len)
-    }
-
-    /// The error for a send or `close` that the phase does not allow.
-    fn not_open(&self) -> Error {
-        Error::Usage(self.phase.send_misuse())
-    }
 }
-
-/// The longest engine-originated output: a 431 response is the largest HTTP error, a
-/// masked 125-byte control frame the largest frame.
-const MAX_ENGINE_TRANSMIT_LEN: usize = 160;

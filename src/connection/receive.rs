@@ -1,18 +1,17 @@
 //! Receive path: HTTP heads, then frames → message rules → payload chunks and events.
 
+use super::Core;
 use core::mem;
 
+use super::Phase;
 use super::offer::{self, Offer};
-use super::{Connection, Phase};
 use crate::close::CloseFrame;
 #[cfg(feature = "deflate")]
 use crate::deflate::{InflateError, Inflater, RawStep};
 use crate::error::{Error, HandshakeFailure, ProtocolViolation};
 use crate::event::{BinaryChunk, ControlPayload, Event, Received, TextChunk};
 use crate::fixed::FixedBuf;
-use crate::frame::{
-    Decoded, FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MAX_HEADER_LEN, MaskSource, Masker, Opcode,
-};
+use crate::frame::{Decoded, FrameHeader, MAX_CONTROL_PAYLOAD_LEN, MAX_HEADER_LEN, Masker, Opcode};
 use crate::handshake::{Rejection, client, rejected_body_len, server};
 use crate::time::Instant;
 #[cfg(not(target_os = "none"))]
@@ -256,7 +255,7 @@ fn check_deflate_answer(
         })
 }
 
-impl<M: MaskSource> Connection<M> {
+impl Core {
     /// Server: scan for the end of the request head, then validate it once.
     pub(super) fn receive_request<'a>(
         &mut self,

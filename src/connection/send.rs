@@ -133,10 +133,10 @@ impl<M: MaskSource> Connection<M> {
         // frame owed, no fragmented message unfinished, and a server (nothing to mask).
         // Not on firmware: there the one checked path is smaller than both.
         if cfg!(not(target_os = "none"))
-            && self.phase.sends_frames()
-            && self.sender.owed == 0
-            && self.sender.message.is_none()
-            && !self.role.is_client()
+            && self.core.phase.sends_frames()
+            && self.core.sender.owed == 0
+            && self.core.sender.message.is_none()
+            && !self.core.role.is_client()
         {
             return encode_frame(kind.opcode(), true, payload, false, out);
         }
@@ -197,7 +197,7 @@ impl<M: MaskSource> Connection<M> {
     ) -> Result<usize, Error> {
         let opcode = self.compressed_opcode(kind)?;
         let len = self.write_compressed_frame(opcode, is_last, compressed, out)?;
-        self.sender.message = (!is_last).then_some(kind);
+        self.core.sender.message = (!is_last).then_some(kind);
         Ok(len)
     }
 
@@ -248,7 +248,7 @@ impl<M: MaskSource> Connection<M> {
     ) -> Result<usize, Error> {
         let opcode = self.data_opcode(kind)?;
         let len = self.write_frame(opcode, is_last, payload, out)?;
-        self.sender.message = (!is_last).then_some(kind);
+        self.core.sender.message = (!is_last).then_some(kind);
         Ok(len)
     }
 
@@ -277,7 +277,7 @@ impl<M: MaskSource> Connection<M> {
             mask: None,
             payload_len,
         };
-        if self.role.is_client() {
+        if self.core.role.is_client() {
             header.mask = Some(crate::frame::MaskKey([0; 4])); // sized first, key drawn below
         }
         if out.len() < header.encoded_len() {
@@ -285,14 +285,14 @@ impl<M: MaskSource> Connection<M> {
                 required: header.encoded_len(),
             });
         }
-        if self.role.is_client() {
+        if self.core.role.is_client() {
             header.mask = Some(self.mask.next_mask_key());
         }
         let len = header.encode(out)?;
-        self.sender.message = (!is_last).then_some(kind);
-        self.sender.owed = payload_len;
+        self.core.sender.message = (!is_last).then_some(kind);
+        self.core.sender.owed = payload_len;
         // The zero key leaves the payload as it is: nothing to apply (see `ZERO_KEYS`).
-        self.sender.owed_masker = header.mask.filter(|_| !M::ZERO_KEYS).map(Masker::new);
+        self.core.sender.owed_masker = header.mask.filter(|_| !M::ZERO_KEYS).map(Masker::new);
         Ok(len)
     }
 
@@ -304,13 +304,13 @@ impl<M: MaskSource> Connection<M> {
     /// nothing is masked then.
     pub fn frame_payload(&mut self, payload: &mut [u8]) -> Result<(), Error> {
         let len = payload.len() as u64;
-        if len > self.sender.owed {
+        if len > self.core.sender.owed {
             return Err(Error::Usage(Misuse::PayloadExceedsFrame));
         }
-        if let Some(masker) = &mut self.sender.owed_masker {
+        if let Some(masker) = &mut self.core.sender.owed_masker {
             masker.apply(payload);
         }
-        self.sender.owed -= len;
+        self.core.sender.owed -= len;
         Ok(())
     }
 
@@ -355,22 +355,22 @@ impl<M: MaskSource> Connection<M> {
         if reason.len() > MAX_REASON_LEN {
             return Err(Error::Usage(Misuse::ReasonTooLong));
         }
-        let answering =
-            matches!(self.phase, Phase::CloseReceived) && self.sender.pending_close.is_some();
-        if !self.phase.sends_frames() && !answering {
+        let answering = matches!(self.core.phase, Phase::CloseReceived)
+            && self.core.sender.pending_close.is_some();
+        if !self.core.phase.sends_frames() && !answering {
             return Err(self.not_open());
         }
-        if self.sender.owed > 0 {
+        if self.core.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));
         }
         let len = self.write_close(code, reason.as_bytes(), out)?;
-        self.now = self.now.max(now);
+        self.core.now = self.core.now.max(now);
         if answering {
             // Our Close replaces the automatic echo.
-            let _echo = self.sender.take_close();
-            self.on_close_echoed();
+            let _echo = self.core.sender.take_close();
+            self.core.on_close_echoed();
         } else {
-            self.on_close_sent(now);
+            self.core.on_close_sent(now);
         }
         Ok(len)
     }
@@ -385,17 +385,17 @@ impl<M: MaskSource> Connection<M> {
     /// # Errors
     /// [`Error::BufferTooSmall`]; nothing is lost, retry with a larger buffer.
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<Transmit>, Error> {
-        if self.sender.owed > 0 {
+        if self.core.sender.owed > 0 {
             return Ok(None);
         }
-        let len = if let Some(status) = self.sender.pending_http {
+        let len = if let Some(status) = self.core.sender.pending_http {
             let len = self.write_http_error(status, out)?;
-            self.sender.pending_http = None;
+            self.core.sender.pending_http = None;
             len
         } else {
             // The frame the engine owes first: one encode for all of them, its payload read
             // from the sender's slot where it lies (no copy of a pong's 125 bytes).
-            let sender = &self.sender;
+            let sender = &self.core.sender;
             let close_code;
             let frame = if let Some(pong) = &sender.pending_pong {
                 Some((Opcode::Pong, pong.as_bytes()))
@@ -417,15 +417,15 @@ impl<M: MaskSource> Connection<M> {
                 return Ok(None);
             };
             if let Some((opcode, payload)) = frame {
-                let (role, mask) = (self.role, &mut self.mask);
+                let (role, mask) = (self.core.role, &mut self.mask);
                 let len = encode_fragment(role, mask, opcode, true, payload, out)?;
                 match opcode {
-                    Opcode::Pong => self.sender.pending_pong = None,
-                    Opcode::Ping => self.sender.pending_ping = false,
+                    Opcode::Pong => self.core.sender.pending_pong = None,
+                    Opcode::Ping => self.core.sender.pending_ping = false,
                     _ => {
-                        self.sender.pending_close = None;
-                        if matches!(self.phase, Phase::CloseReceived) {
-                            self.on_close_echoed();
+                        self.core.sender.pending_close = None;
+                        if matches!(self.core.phase, Phase::CloseReceived) {
+                            self.core.on_close_echoed();
                         }
                     }
                 }
@@ -434,9 +434,10 @@ impl<M: MaskSource> Connection<M> {
                 0
             }
         };
-        let close_transport_after = self.sender.close_transport && !self.sender.has_pending();
+        let close_transport_after =
+            self.core.sender.close_transport && !self.core.sender.has_pending();
         if close_transport_after {
-            self.sender.close_transport = false;
+            self.core.sender.close_transport = false;
         }
         Ok(Some(Transmit {
             len,
@@ -450,9 +451,9 @@ impl<M: MaskSource> Connection<M> {
     /// [`wants_transport_closed`](Self::wants_transport_closed)). While a zero-copy frame is
     /// owed these bytes wait behind it.
     pub fn pending_transmit_len(&self) -> usize {
-        let mask = if self.role.is_client() { 4 } else { 0 };
+        let mask = if self.core.role.is_client() { 4 } else { 0 };
         let frame = |payload: usize| 2 + mask + payload;
-        let sender = &self.sender;
+        let sender = &self.core.sender;
         let http =
             sender
                 .pending_http
@@ -472,34 +473,38 @@ impl<M: MaskSource> Connection<M> {
     /// Whether the engine asks for the transport to be closed once the queued bytes are
     /// written (`poll_transmit` will say so with `close_transport_after`).
     pub const fn wants_transport_closed(&self) -> bool {
-        self.sender.close_transport
+        self.core.sender.close_transport
     }
 
     /// When the engine next needs [`handle_timeout`](Self::handle_timeout), if ever.
     ///
     /// The answer changes after every input and command.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next_deadline()
+        self.core.timers.next_deadline()
     }
 
     /// Writes the server's HTTP error response with `status`, through the handshake table
     /// only `server` sets: a program without servers links no HTTP error writer. Only a
     /// server's head reader ever queues one, so the `None` arm writes nothing.
     fn write_http_error(&self, status: u16, out: &mut [u8]) -> Result<usize, Error> {
-        match self.handshake.and_then(|handshake| handshake.write_error) {
+        match self
+            .core
+            .handshake
+            .and_then(|handshake| handshake.write_error)
+        {
             Some(write_error) => write_error(status, out),
             None => Ok(0),
         }
     }
 
     fn data_opcode(&self, kind: MessageKind) -> Result<Opcode, Error> {
-        if !self.phase.sends_frames() {
+        if !self.core.phase.sends_frames() {
             return Err(self.not_open());
         }
-        if self.sender.owed > 0 {
+        if self.core.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));
         }
-        match self.sender.message {
+        match self.core.sender.message {
             None => Ok(kind.opcode()),
             Some(current) if current == kind => Ok(Opcode::Continuation),
             Some(_) => Err(Error::Usage(Misuse::MessageInProgress)),
@@ -515,10 +520,10 @@ impl<M: MaskSource> Connection<M> {
         if payload.len() > MAX_CONTROL_PAYLOAD_LEN {
             return Err(Error::Usage(Misuse::ControlPayloadTooLong));
         }
-        if !self.phase.sends_frames() {
+        if !self.core.phase.sends_frames() {
             return Err(self.not_open());
         }
-        if self.sender.owed > 0 {
+        if self.core.sender.owed > 0 {
             return Err(Error::Usage(Misuse::FrameInProgress));
         }
         self.write_frame(opcode, true, payload, out)
@@ -557,7 +562,7 @@ impl<M: MaskSource> Connection<M> {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        encode_fragment(self.role, &mut self.mask, opcode, fin, payload, out)
+        encode_fragment(self.core.role, &mut self.mask, opcode, fin, payload, out)
     }
 }
 

@@ -19,9 +19,10 @@
 //! Public [`State`] folds these into four: the handshake rows (and `Rejected`) are `Connecting`,
 //! `CloseSent` and `CloseReceived` are `Closing`, `Closed` and `Failed` are `Closed`.
 
+use super::Core;
 use super::offer::Offer;
 use super::timer::{Timer, Timers};
-use super::{Closed, Connection, Initiator};
+use super::{Closed, Initiator};
 use crate::close::CloseCode;
 use crate::config::Config;
 use crate::error::{Error, Misuse};
@@ -150,7 +151,7 @@ impl Phase {
 }
 
 /// The transitions. Each names the input that causes it.
-impl<M> Connection<M> {
+impl Core {
     /// Server: a valid request arrived; the application decides next.
     pub(super) fn on_request(&mut self, accept: AcceptKey, offer: Offer) {
         self.receiver.stash_offered(offer);

@@ -242,7 +242,7 @@ fn apply<M: MaskSource>(make: Fixture<M>, input: &str) -> String {
         Err(error) if error.is_fatal() => String::from("fatal"),
         Err(error) => format!("{error:?}"),
     };
-    format!("{} {result}", phase_name(&conn.phase))
+    format!("{} {result}", phase_name(&conn.core.phase))
 }
 
 #[test]
@@ -284,7 +284,7 @@ fn every_phase_answers_every_input_as_the_table_says() {
     };
     let mut seen = Vec::new();
     for (make, (phase, cells)) in &server_rows {
-        assert_eq!(phase_name(&make().phase), *phase);
+        assert_eq!(phase_name(&make().core.phase), *phase);
         seen.push(format!("server {phase}"));
         for (input, cell) in INPUTS.iter().zip(cells) {
             let got = apply(*make, input);
@@ -292,7 +292,7 @@ fn every_phase_answers_every_input_as_the_table_says() {
         }
     }
     for (make, (phase, cells)) in &client_rows {
-        assert_eq!(phase_name(&make().phase), *phase);
+        assert_eq!(phase_name(&make().core.phase), *phase);
         seen.push(format!("client {phase}"));
         for (input, cell) in INPUTS.iter().zip(cells) {
             let got = apply(*make, input);
