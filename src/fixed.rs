@@ -4,11 +4,28 @@
 //! A leaf module: it imports nothing from the crate but the byte copy.
 
 /// Up to `N` bytes (`N <= 255`), held by value with their length.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Bytes past `len` are stale after [`clear`](Self::clear): equality and hashing look at
+/// the held bytes only.
+#[derive(Clone, Copy)]
 pub(crate) struct FixedBuf<const N: usize> {
     // INVARIANT: `usize::from(len) <= N`.
     bytes: [u8; N],
     len: u8,
+}
+
+impl<const N: usize> PartialEq for FixedBuf<N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl<const N: usize> Eq for FixedBuf<N> {}
+
+impl<const N: usize> core::hash::Hash for FixedBuf<N> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
 }
 
 impl<const N: usize> FixedBuf<N> {
@@ -22,6 +39,12 @@ impl<const N: usize> FixedBuf<N> {
     pub(crate) fn new(data: &[u8]) -> Option<Self> {
         let mut this = Self::EMPTY;
         this.extend(data).then_some(this)
+    }
+
+    /// Empties the buffer by its length alone (the receive path resets its control stash
+    /// per control frame: zeroing 125 bytes linked a byte-wise `memclr` into firmware).
+    pub(crate) const fn clear(&mut self) {
+        self.len = 0;
     }
 
     /// The bytes held.
@@ -67,5 +90,20 @@ mod tests {
         assert_eq!(buf.as_bytes(), b"abcd");
         assert!(FixedBuf::<4>::new(b"abcde").is_none());
         assert_eq!(FixedBuf::<4>::EMPTY.as_bytes(), b"");
+    }
+
+    #[test]
+    fn a_cleared_buffer_equals_and_hashes_as_its_held_bytes_alone() {
+        use std::hash::{BuildHasher, RandomState};
+        let mut reused = FixedBuf::<8>::new(b"stale!").unwrap();
+        reused.clear();
+        assert_eq!(reused.as_bytes(), b"");
+        assert_eq!(reused, FixedBuf::EMPTY);
+        assert!(reused.extend(b"ok"));
+        let fresh = FixedBuf::<8>::new(b"ok").unwrap();
+        assert_eq!(reused, fresh);
+        let hasher = RandomState::new();
+        assert_eq!(hasher.hash_one(reused), hasher.hash_one(fresh));
+        assert_ne!(reused, FixedBuf::<8>::new(b"no").unwrap());
     }
 }

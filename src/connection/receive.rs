@@ -868,7 +868,7 @@ impl Core {
             if rsv1 {
                 return Err(ProtocolViolation::CompressedControlFrame);
             }
-            receiver.control = FixedBuf::EMPTY;
+            receiver.control.clear();
             header.opcode
         } else {
             // RFC 7692 §6: only a message's first frame carries RSV1.
