@@ -183,19 +183,8 @@ impl<M: MaskSource> Connection<M> {
         now: Instant,
         handshake: Option<Handshake>,
     ) -> Self {
-        // One struct expression, nothing set afterwards: built in place, never copied.
         Self {
-            core: Core {
-                timers: phase.starting_timers(&config, now),
-                config,
-                role,
-                phase,
-                receiver: Receiver::new(),
-                sender: Sender::new(),
-                outcome: None,
-                now,
-                handshake,
-            },
+            core: Core::new(config, role, phase, now, handshake),
             mask,
         }
     }
@@ -518,6 +507,31 @@ impl<M: MaskSource> Connection<M> {
 const MAX_ENGINE_TRANSMIT_LEN: usize = 160;
 
 impl Core {
+    /// Every constructor's state. Out of line on bare metal: one copy for every mask
+    /// source, zeroing its arrays with the word routine (inlined into a client's
+    /// constructor, the control stash sat at an odd offset and linked a byte-wise `memclr`).
+    #[cfg_attr(target_os = "none", inline(never))]
+    fn new(
+        config: Config,
+        role: Role,
+        phase: Phase,
+        now: Instant,
+        handshake: Option<Handshake>,
+    ) -> Self {
+        // One struct expression, nothing set afterwards: built in place, never copied.
+        Self {
+            timers: phase.starting_timers(&config, now),
+            config,
+            role,
+            phase,
+            receiver: Receiver::new(),
+            sender: Sender::new(),
+            outcome: None,
+            now,
+            handshake,
+        }
+    }
+
     /// The one receive path behind `receive` and `receive_inflate`.
     // Perf (W1): the receive fast path runs in the caller, without a call and its register
     // saves (32 instructions of W1's 339 per message); bare metal leaves it to the compiler.
