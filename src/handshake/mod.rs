@@ -2,6 +2,9 @@
 //! views of the peer's HTTP head and the inputs the application answers with.
 
 mod accept;
+// Hosted base64 for the key and the accept value (firmware's is in `small`).
+#[cfg(not(target_os = "none"))]
+mod b64;
 pub(crate) mod client;
 pub(crate) mod head;
 pub(crate) mod server;
