@@ -3,12 +3,14 @@
 
 #[cfg(not(target_os = "none"))]
 use super::b64;
+#[cfg(all(not(target_os = "none"), not(feature = "sha1-hw")))]
+use super::hash;
 
 #[cfg(target_os = "none")]
 use super::small;
 
 /// The GUID RFC 6455 appends to the key before hashing.
-const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+pub(super) const GUID: &[u8; 36] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// A client's 16-byte handshake nonce (`Sec-WebSocket-Key` before base64).
 ///
@@ -97,8 +99,11 @@ pub fn accept_key(key: &[u8]) -> AcceptKey {
             sha.update(GUID);
             sha.finalize().into()
         };
+        // The engine's keys are 24 bytes (`Key::parse`): the two-block SHA-1 made for them.
         #[cfg(not(feature = "sha1-hw"))]
-        let digest = {
+        let digest = if let Ok(key) = <&[u8; 24]>::try_from(key) {
+            hash::key_and_guid(key)
+        } else {
             let mut sha = sha1_smol::Sha1::new();
             sha.update(key);
             sha.update(GUID);

@@ -6,6 +6,10 @@ mod accept;
 #[cfg(not(target_os = "none"))]
 mod b64;
 pub(crate) mod client;
+// Hosted SHA-1 of a 24-byte key and the GUID (firmware's is in `small`; `sha1-hw` uses
+// the `sha1` crate's SHA-NI instead).
+#[cfg(all(not(target_os = "none"), any(test, not(feature = "sha1-hw"))))]
+mod hash;
 pub(crate) mod head;
 pub(crate) mod server;
 // Firmware's SHA-1 and base64; host tests check it against the hosted crates.
