@@ -211,6 +211,13 @@ fn list_items<'a>(
 
 /// Whether a comma-separated header value holds `token` (ASCII case-insensitive).
 pub(crate) fn has_token(value: &[u8], token: &str) -> bool {
+    // Perf (W7): the usual value is the token alone (`Upgrade: websocket`, `Connection:
+    // Upgrade`), which the list walk would also accept; it cost about 250 instructions.
+    // Flash: bare metal has the walk only.
+    #[cfg(not(target_os = "none"))]
+    if value.eq_ignore_ascii_case(token.as_bytes()) {
+        return true;
+    }
     value
         .split(|&b| b == b',')
         .any(|item| trim(item).eq_ignore_ascii_case(token.as_bytes()))
@@ -405,6 +412,12 @@ mod tests {
         assert!(has_token(b"UPGRADE", "upgrade"));
         assert!(!has_token(b"keep-alive", "upgrade"));
         assert!(!has_token(b"upgrades", "upgrade"));
+        assert!(has_token(b"Upgrade", "upgrade"));
+        assert!(has_token(b" upgrade\t", "upgrade"));
+        assert!(has_token(b"a,,upgrade ,", "upgrade"));
+        assert!(!has_token(b"", "upgrade"));
+        assert!(!has_token(b"upgrade-x", "upgrade"));
+        assert!(!has_token(b"up grade", "upgrade"));
     }
 
     #[test]
