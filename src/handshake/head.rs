@@ -242,7 +242,10 @@ enum Line<'a> {
 // Perf (W7): the walk does not look for the line's end first and then check the value
 // (two passes over most of the head's bytes): the CR or LF ending the line is the first
 // control byte after the colon, found by the same search that checks the value.
+// Inlined into the header loop: returning the `Line` through memory cost about 50
+// instructions per header line.
 #[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn next_field(rest: &[u8]) -> Line<'_> {
     if let [b'\n', ..] | [b'\r', b'\n', ..] = rest {
         return Line::End;
