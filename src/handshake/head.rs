@@ -469,11 +469,14 @@ mod tests {
         }
     }
 
+    /// Header lines as `(name, value)`.
+    type Fields<'a> = std::vec::Vec<(&'a [u8], &'a [u8])>;
+
     /// `check_fields` with bare metal's two-pass walk: the oracle for the hosts' one.
     fn two_pass_fields(
         mut rest: &[u8],
         max_headers: usize,
-    ) -> Result<std::vec::Vec<(&[u8], &[u8])>, HandshakeFailure> {
+    ) -> Result<Fields<'_>, HandshakeFailure> {
         let mut fields = std::vec::Vec::new();
         loop {
             let line = next_line(&mut rest).ok_or(HandshakeFailure::Malformed)?;
