@@ -35,10 +35,12 @@ fn char_of(bits: u32) -> u8 {
     ALPHABET.get((bits & 63) as usize).copied().unwrap_or(b'A')
 }
 
-/// Padded standard base64 of `input`; `OUT` must be `4 * ceil(IN / 3)` (callers use
-/// 16 → 24 and 20 → 28, where `IN % 3` is 1 and 2: one or two `=`).
+/// Padded standard base64 of `input`; `OUT` must be `4 * ceil(IN / 3)`, or the build fails
+/// (callers use 16 → 24 and 20 → 28, where `IN % 3` is 1 and 2: one or two `=`).
 #[inline]
 pub(crate) fn encode<const IN: usize, const OUT: usize>(input: &[u8; IN]) -> [u8; OUT] {
+    // Checked when the build instantiates it: no run-time code.
+    const { assert!(OUT == 4 * IN.div_ceil(3), "OUT must be the padded length") };
     let mut out = [b'='; OUT];
     let (groups, tail) = input.as_chunks::<3>();
     let (quads, rest) = out.as_chunks_mut::<4>();
@@ -52,7 +54,7 @@ pub(crate) fn encode<const IN: usize, const OUT: usize>(input: &[u8; IN]) -> [u8
         ];
     }
     // The last, partial group: its missing bytes count as zero and their characters stay
-    // `=`. `rest` is empty when `OUT` is right; a short `OUT` only drops characters.
+    // `=` (`rest` is empty: `OUT` is a multiple of 4).
     let last = quads
         .get_mut(groups.len())
         .map_or(rest, |q| q.as_mut_slice());
