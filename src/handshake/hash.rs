@@ -6,8 +6,8 @@
 //! The second block is the same for every key: its message schedule (with the round
 //! constants added) is computed at compile time, leaving its 80 rounds only. The rounds
 //! are unrolled five at a time, so the five working variables never move between
-//! registers. This is about half of `sha1_smol`'s instructions for the same two blocks
-//! (W7 profile). Other lengths (through the public `accept_key`) still go to `sha1_smol`;
+//! registers. In the W7 profile this takes 2,246 instructions where `sha1_smol` took 2,915
+//! for the same two blocks. Other lengths (through the public `accept_key`) still go to `sha1_smol`;
 //! firmware uses `small`'s rolled SHA-1 (less flash).
 
 /// The initial hash value (FIPS 180-4 §5.3.1).
