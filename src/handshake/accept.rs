@@ -2,13 +2,15 @@
 //! ([RFC 6455 §4.2.2](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2) item 5.4).
 
 #[cfg(not(target_os = "none"))]
-use base64ct::{Base64, Encoding};
+use super::b64;
+#[cfg(all(not(target_os = "none"), not(feature = "sha1-hw")))]
+use super::hash;
 
 #[cfg(target_os = "none")]
 use super::small;
 
 /// The GUID RFC 6455 appends to the key before hashing.
-const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+pub(super) const GUID: &[u8; 36] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// A client's 16-byte handshake nonce (`Sec-WebSocket-Key` before base64).
 ///
@@ -26,23 +28,21 @@ impl Key {
         }
         #[cfg(target_os = "none")]
         return small::decode_key(encoded).map(Self);
+        // The key is public (sent in clear text): a fast, non-constant-time decoder.
         #[cfg(not(target_os = "none"))]
-        {
-            let mut bytes = [0u8; 16];
-            let decoded = Base64::decode(encoded, &mut bytes).ok()?;
-            (decoded.len() == 16).then_some(Self(bytes))
-        }
+        return b64::decode_key(encoded).map(Self);
     }
 
     /// The base64 form sent in `Sec-WebSocket-Key` (24 bytes).
     pub fn encode(&self) -> [u8; 24] {
-        let mut out = [0u8; 24];
         #[cfg(target_os = "none")]
-        small::encode(&self.0, &mut out);
-        // 16 bytes always encode to 24: the error arm is unreachable and writes nothing.
+        {
+            let mut out = [0u8; 24];
+            small::encode(&self.0, &mut out);
+            out
+        }
         #[cfg(not(target_os = "none"))]
-        let _ = Base64::encode(&self.0, &mut out);
-        out
+        b64::encode(&self.0)
     }
 
     /// The `Sec-WebSocket-Accept` value a server must answer this key with.
@@ -78,14 +78,15 @@ impl AcceptKey {
 /// assert_eq!(accept.as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 pub fn accept_key(key: &[u8]) -> AcceptKey {
-    let mut out = [0u8; 28];
-    // Firmware: small code (see `small`); hosted: the faster crates.
+    // Firmware: small code (see `small`); hosted: faster code.
     #[cfg(target_os = "none")]
     {
+        let mut out = [0u8; 28];
         let mut sha = small::Sha1::new();
         sha.update(key);
         sha.update(GUID);
         small::encode(&sha.digest(), &mut out);
+        AcceptKey(out)
     }
     #[cfg(not(target_os = "none"))]
     {
@@ -98,17 +99,19 @@ pub fn accept_key(key: &[u8]) -> AcceptKey {
             sha.update(GUID);
             sha.finalize().into()
         };
+        // The engine's keys are 24 bytes (`Key::parse`): the two-block SHA-1 made for them.
         #[cfg(not(feature = "sha1-hw"))]
-        let digest = {
+        let digest = if let Ok(key) = <&[u8; 24]>::try_from(key) {
+            hash::key_and_guid(key)
+        } else {
             let mut sha = sha1_smol::Sha1::new();
             sha.update(key);
             sha.update(GUID);
             sha.digest().bytes()
         };
-        // 20 bytes always encode to 28: the error arm is unreachable and writes nothing.
-        let _ = Base64::encode(&digest, &mut out);
+        // The accept value is public too (the 101 carries it): the fast encoder.
+        AcceptKey(b64::encode(&digest))
     }
-    AcceptKey(out)
 }
 
 #[cfg(test)]
@@ -127,14 +130,37 @@ mod tests {
         for bad in [
             &b""[..],
             b"x",
-            b"dGhlIHNhbXBsZSBub25jZQ=",   // 23 chars
-            b"dGhlIHNhbXBsZSBub25jZQ===", // 25 chars
-            b"dGhlIHNhbXBsZSBub25jZQAA",  // 24 chars, 18 bytes
-            b"dGhlIHNhbXBsZSBub25jZ===",  // decodes to 15
-            b"dGhlIHNhbXBsZSBub2!jZQ==",  // bad alphabet
-            b"dGhlIHNhbX=sZSBub25jZQ==",  // '=' in the middle
+            b"dGhlIHNhbXBsZSBub25jZQ=",        // 23 chars
+            b"dGhlIHNhbXBsZSBub25jZQ===",      // 25 chars
+            b"dGhlIHNhbXBsZSBub25jZQAA",       // 24 chars, 18 bytes
+            b"dGhlIHNhbXBsZSBub25jZ===",       // decodes to 15
+            b"dGhlIHNhbXBsZSBub2!jZQ==",       // bad alphabet
+            b"dGhlIHNhbX=sZSBub25jZQ==",       // '=' in the middle
+            b"dGhlIHNhbXBsZSBub25jZR==",       // non-zero bits under the padding
+            b"dGhlIHNhbXBsZSBub25jZQA=",       // 24 chars, 17 bytes
+            b"dGhlIHNhbXBsZSBub2-jZQ==",       // the URL-safe alphabet
+            b"dGhlIHNhbXBsZSBub25jZQ= ",       // a space for padding
+            b"=GhlIHNhbXBsZSBub25jZQ==",       // '=' first
+            b"dGhlIHNhbXBsZSBub25jZ\xc3\xa9=", // non-ASCII
         ] {
-            assert_eq!(Key::parse(bad), None, "{:?}", core::str::from_utf8(bad));
+            assert_eq!(Key::parse(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn key_round_trips_and_every_alphabet_character_decodes() {
+        let mut seen = [false; 256];
+        for start in 0..=255u8 {
+            let key = Key(core::array::from_fn(|i| {
+                start.wrapping_add(i as u8).wrapping_mul(37)
+            }));
+            let encoded = key.encode();
+            assert_eq!(Key::parse(&encoded), Some(key));
+            for c in encoded {
+                seen[usize::from(c)] = true;
+            }
+        }
+        // The 64 characters and '='.
+        assert_eq!(seen.iter().filter(|&&s| s).count(), 65);
     }
 }

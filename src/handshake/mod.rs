@@ -2,7 +2,14 @@
 //! views of the peer's HTTP head and the inputs the application answers with.
 
 mod accept;
+// Hosted base64 for the key and the accept value (firmware's is in `small`).
+#[cfg(not(target_os = "none"))]
+mod b64;
 pub(crate) mod client;
+// Hosted SHA-1 of a 24-byte key and the GUID (firmware's is in `small`; `sha1-hw` uses
+// the `sha1` crate's SHA-NI instead).
+#[cfg(all(not(target_os = "none"), any(test, not(feature = "sha1-hw"))))]
+mod hash;
 pub(crate) mod head;
 pub(crate) mod server;
 // Firmware's SHA-1 and base64; host tests check it against the hosted crates.
@@ -204,22 +211,29 @@ fn list_items<'a>(
 
 /// Whether a comma-separated header value holds `token` (ASCII case-insensitive).
 pub(crate) fn has_token(value: &[u8], token: &str) -> bool {
+    // Perf (W7): the usual value is the token alone (`Upgrade: websocket`, `Connection:
+    // Upgrade`), which the list walk would also accept; it cost about 250 instructions.
+    // Flash: bare metal has the walk only.
+    #[cfg(not(target_os = "none"))]
+    if value.eq_ignore_ascii_case(token.as_bytes()) {
+        return true;
+    }
     value
         .split(|&b| b == b',')
         .any(|item| trim(item).eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// `value` without leading and trailing spaces and tabs (HTTP's OWS).
-pub(crate) fn trim(value: &[u8]) -> &[u8] {
-    let start = value
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(start, |i| i + 1);
-    value.get(start..end).unwrap_or_default()
+pub(crate) fn trim(mut value: &[u8]) -> &[u8] {
+    // Perf (W7): slice patterns, no iterator set-up: most values have one SP before them
+    // and none after, so this is a few compares per header (twice: tokenizer and checks).
+    while let [b' ' | b'\t', rest @ ..] = value {
+        value = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = value {
+        value = rest;
+    }
+    value
 }
 
 /// RFC 9110 `tchar`: the bytes allowed in a token such as a header name or subprotocol.
@@ -259,12 +273,14 @@ const TCHARS_96: u32 = tchar_bits(96);
 
 /// Whether `s` is a non-empty token.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    // Perf (W7): one table load per byte of every header name. Flash: bare-metal targets
-    // skip the 256-byte table and test the bits.
+    // Perf (W7): one table load per byte of every header name, with no early exit, so the
+    // loop unrolls (a bad byte is rare and the verdict is the same). Flash: bare-metal
+    // targets skip the 256-byte table and test the bits.
     #[cfg(not(target_os = "none"))]
     return !s.is_empty()
-        && s.iter()
-            .all(|&b| TCHAR_TABLE.get(usize::from(b)).copied().unwrap_or(false));
+        && s.iter().fold(true, |ok, &b| {
+            ok & TCHAR_TABLE.get(usize::from(b)).copied().unwrap_or(false)
+        });
     #[cfg(target_os = "none")]
     return !s.is_empty() && s.iter().all(|&b| is_tchar(b));
 }
@@ -396,6 +412,12 @@ mod tests {
         assert!(has_token(b"UPGRADE", "upgrade"));
         assert!(!has_token(b"keep-alive", "upgrade"));
         assert!(!has_token(b"upgrades", "upgrade"));
+        assert!(has_token(b"Upgrade", "upgrade"));
+        assert!(has_token(b" upgrade\t", "upgrade"));
+        assert!(has_token(b"a,,upgrade ,", "upgrade"));
+        assert!(!has_token(b"", "upgrade"));
+        assert!(!has_token(b"upgrade-x", "upgrade"));
+        assert!(!has_token(b"up grade", "upgrade"));
     }
 
     #[test]
