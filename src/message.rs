@@ -15,7 +15,8 @@ pub enum MessageKind {
     Binary,
 }
 
-/// A whole message, borrowing the assembler's buffer.
+/// A whole message, borrowing the assembler's buffer (or, for a message that came whole in
+/// one chunk, the receive buffer the event borrowed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::exhaustive_enums)] // mirrors MessageKind
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
