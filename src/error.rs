@@ -194,7 +194,7 @@ pub enum Misuse {
     /// The server must `accept` or `reject` the request before receiving more.
     DecisionPending,
     /// permessage-deflate was negotiated and data arrived: plain `receive` cannot inflate
-    /// it; call [`Connection::receive_inflate`](crate::Connection::receive_inflate) instead.
+    /// it; call `Connection::receive_inflate` (feature `deflate`) instead.
     InflaterRequired,
     /// The inflater's window is smaller than the peer's negotiated window bits need.
     InflaterTooSmall,
