@@ -677,6 +677,8 @@ impl Core {
         let back = buf
             .get(small.start)
             .map_or(0, |b| core::ptr::from_ref(b).addr() % 8);
+        // Two unmask arms, not one after an optional move: merged, W1's profile loop took
+        // 286 instructions instead of 268.
         let start = match small.masker {
             Some(mut masker) if small.text && back <= small.start => {
                 let to = small.start - back;
@@ -992,7 +994,7 @@ impl Core {
                 if self.config.auto_pong {
                     self.sender.queue_pong(ControlPayload::from_buf(*stash));
                 }
-                Some(Event::Ping(ControlPayload::from_buf(self.receiver.control)))
+                Some(Event::Ping(ControlPayload::from_buf(*stash)))
             }
             Opcode::Pong if open => Some(Event::Pong(ControlPayload::from_buf(*stash))),
             Opcode::Close => {
