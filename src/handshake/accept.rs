@@ -115,7 +115,7 @@ pub fn accept_key(key: &[u8]) -> AcceptKey {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -125,24 +125,30 @@ mod tests {
         assert_eq!(key.accept_key().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 
+    /// Keys every decoder must refuse: wrong lengths, wrong decoded sizes, padding,
+    /// alphabet and position errors (also used by `b64`'s tests against base64ct).
+    pub(crate) const BAD_KEYS: &[&[u8]] = &[
+        b"",
+        b"x",
+        b"dGhlIHNhbXBsZSBub25jZQ=",        // 23 characters
+        b"dGhlIHNhbXBsZSBub25jZQ===",      // 25 characters
+        b"dGhlIHNhbXBsZSBub25jZQAA",       // 24 characters, 18 bytes
+        b"dGhlIHNhbXBsZSBub25jZQA=",       // 24 characters, 17 bytes
+        b"dGhlIHNhbXBsZSBub25jZ===",       // decodes to 15
+        b"dGhlIHNhbXBsZSBub25jZR==",       // non-zero bits under the padding
+        b"dGhlIHNhbXBsZSBub2!jZQ==",       // outside the alphabet
+        b"dGhlIHNhbXBsZSBub2-jZQ==",       // the URL-safe alphabet
+        b"dGhlIHNhbX=sZSBub25jZQ==",       // '=' in the middle
+        b"=GhlIHNhbXBsZSBub25jZQ==",       // '=' first
+        b"dGhlIHNhbXBsZSBub25jZQ= ",       // a space for padding
+        b" dGhlIHNhbXBsZSBub25jZQ==",      // leading space (25)
+        b"dGhlIHNhbXBsZSBub25jZ\xc3\xa9=", // non-ASCII
+        b"dGhlIHNhbXBsZSBub25jZQ\xc3\xa9", // non-ASCII for padding
+    ];
+
     #[test]
     fn key_must_decode_to_exactly_16_bytes() {
-        for bad in [
-            &b""[..],
-            b"x",
-            b"dGhlIHNhbXBsZSBub25jZQ=",        // 23 chars
-            b"dGhlIHNhbXBsZSBub25jZQ===",      // 25 chars
-            b"dGhlIHNhbXBsZSBub25jZQAA",       // 24 chars, 18 bytes
-            b"dGhlIHNhbXBsZSBub25jZ===",       // decodes to 15
-            b"dGhlIHNhbXBsZSBub2!jZQ==",       // bad alphabet
-            b"dGhlIHNhbX=sZSBub25jZQ==",       // '=' in the middle
-            b"dGhlIHNhbXBsZSBub25jZR==",       // non-zero bits under the padding
-            b"dGhlIHNhbXBsZSBub25jZQA=",       // 24 chars, 17 bytes
-            b"dGhlIHNhbXBsZSBub2-jZQ==",       // the URL-safe alphabet
-            b"dGhlIHNhbXBsZSBub25jZQ= ",       // a space for padding
-            b"=GhlIHNhbXBsZSBub25jZQ==",       // '=' first
-            b"dGhlIHNhbXBsZSBub25jZ\xc3\xa9=", // non-ASCII
-        ] {
+        for &bad in BAD_KEYS {
             assert_eq!(Key::parse(bad), None, "{bad:?}");
         }
     }
