@@ -1,12 +1,13 @@
-//! A client on a Cortex-M4 against canned server bytes: the upgrade request (RFC 6455 §1.3
-//! key), the server's 101, a masked send, an unmasked text, the server's Close echoed, and
+//! A client on a Cortex-M4 against canned server bytes: data!(the upgrade request (RFC 6455 §1.3
+//! key)), the server's 101, a masked send, an unmasked text, the server's Close echoed, and
 //! a masked frame from the server refused with Close 1002. Every event is asserted.
 
-use crate::common::{Io, check, fail};
+use crate::common::{Io, check, data, fail};
 use crate::steps::{Kind, Step, walk};
 use wsmachine::{ClientRequest, Config, Connection, Instant, Key, MaskKey, MaskSource};
 
 /// The server's 101 for the RFC 6455 §1.3 key: the connection opens, nothing is sent.
+#[unsafe(link_section = ".testdata")]
 static ESTABLISHED: [Step; 1] = [Step {
     bytes: crate::request::RESPONSE,
     kind: Kind::Established,
@@ -16,43 +17,47 @@ static ESTABLISHED: [Step; 1] = [Step {
 
 /// RFC 6455 §5.7's unmasked text "Hello" from the server, then its Close 1000, which the
 /// client echoes masked with the mask source's key.
+#[unsafe(link_section = ".testdata")]
 static EXCHANGE: [Step; 2] = [
     Step {
-        bytes: &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o'],
+        bytes: data!(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']),
         kind: Kind::Text(true),
-        payload: b"Hello",
+        payload: data!(b"Hello"),
         reply: &[],
     },
     Step {
-        bytes: &[0x88, 0x02, 0x03, 0xe8],
+        bytes: data!(&[0x88, 0x02, 0x03, 0xe8]),
         kind: Kind::Close(1000),
         payload: b"",
-        reply: &[0x88, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x03 ^ 0x37, 0xe8 ^ 0xfa],
+        reply: data!(&[0x88, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x03 ^ 0x37, 0xe8 ^ 0xfa]),
     },
 ];
 
 /// A masked frame from the server is a protocol violation (§5.1): the connection fails
 /// with 1002 and queues a masked Close 1002.
+#[unsafe(link_section = ".testdata")]
 static VIOLATION: [Step; 1] = [Step {
-    bytes: &[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'],
+    bytes: data!(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']),
     kind: Kind::Fails(1002),
     payload: b"",
-    reply: &[0x88, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x03 ^ 0x37, 0xea ^ 0xfa],
+    reply: data!(&[0x88, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x03 ^ 0x37, 0xea ^ 0xfa]),
 }];
 
 /// "Hello" masked with 37 fa 21 3d, as the client must send it.
-const MASKED_HELLO: [u8; 11] = [
+const MASKED_HELLO: &[u8] = data!(&[
     0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-];
+]);
 
 /// The request for ws://192.168.1.20/chat with the RFC 6455 §1.3 key.
-const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
+const REQUEST: &[u8] = data!(
+    b"GET /chat HTTP/1.1\r\n\
 Host: 192.168.1.20\r\n\
 Upgrade: websocket\r\n\
 Connection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 Sec-WebSocket-Version: 13\r\n\
-\r\n";
+\r\n"
+);
 
 // Out of line like the other session steps: called twice, inlined it would be two copies.
 #[inline(never)]
@@ -100,7 +105,7 @@ fn exchange(io: &mut Io) {
         Ok(len) => io.output.get(..len),
         Err(_) => None,
     };
-    check(sent == Some(&MASKED_HELLO[..]), "masked send");
+    check(sent == Some(MASKED_HELLO), "masked send");
     walk(&mut conn, &EXCHANGE, io);
 }
 

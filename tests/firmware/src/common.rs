@@ -31,6 +31,38 @@ macro_rules! panic_handler_for {
 }
 pub(crate) use panic_handler_for;
 
+/// A session's test data: bytes the peer sends and what the firmware must produce (wire
+/// bytes, expected payloads, the step tables). It goes to its own flash section,
+/// `.testdata` (memory.x), which scripts/firmware reports apart from the firmware's own
+/// flash: a device receives these bytes from the network, it does not store them. Code,
+/// the application's own values (host, path, key, what it sends) and the harness's
+/// messages stay in `.text` and `.rodata` and are counted.
+#[allow(unused_macros)] // The skeleton and the catalogue have none.
+macro_rules! data {
+    ($bytes:expr) => {{
+        const BYTES: &[u8] = $bytes;
+        // SAFETY: a section of read-only data in flash (memory.x), nothing else in it.
+        #[unsafe(link_section = ".testdata")]
+        static DATA: [u8; BYTES.len()] = crate::common::array(BYTES);
+        let data: &'static [u8] = &DATA;
+        data
+    }};
+}
+#[allow(unused_imports)] // The skeleton (`empty`) has no test data.
+pub(crate) use data;
+
+/// `bytes` as an array (a `data!` static's initializer).
+#[allow(dead_code)]
+pub const fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut array = [0; N];
+    let mut i = 0;
+    while i < N {
+        array[i] = bytes[i];
+        i += 1;
+    }
+    array
+}
+
 /// Semihosting output without `core::fmt`, which would dwarf the engine in flash.
 pub fn print(parts: &[&[u8]]) {
     if let Ok(mut out) = hio::hstdout() {

@@ -2,7 +2,7 @@
 //! from RFC 6455 §1.3), the 101 answer with the right Sec-WebSocket-Accept, then the
 //! framing session of `server_frames`. Every event is asserted.
 
-use crate::common::{Io, arrive, check, fail};
+use crate::common::{Io, arrive, check, data, fail};
 use crate::request::{REQUEST, RESPONSE};
 use wsmachine::{Accept, Config, Connection, Event, Instant, NoMask};
 
@@ -33,9 +33,12 @@ fn handshake(conn: &mut Connection<NoMask>, io: &mut Io) {
     check(received.consumed == REQUEST.len(), "request consumed");
     match received.event {
         Some(Event::UpgradeRequest(request)) => {
-            check(request.path() == "/chat", "path");
-            check(request.host() == "192.168.1.20", "host");
-            check(request.origin() == Some("http://192.168.1.20"), "origin");
+            check(request.path().as_bytes() == data!(b"/chat"), "path");
+            check(request.host().as_bytes() == data!(b"192.168.1.20"), "host");
+            check(
+                request.origin().map(str::as_bytes) == Some(data!(b"http://192.168.1.20")),
+                "origin",
+            );
             check(request.subprotocols().next().is_none(), "no subprotocol");
         }
         _ => fail("no upgrade request"),

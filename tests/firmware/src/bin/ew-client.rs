@@ -18,7 +18,7 @@ mod ew_steps;
 #[path = "../request.rs"]
 mod request;
 
-use common::{Io, arrive, check, fail};
+use common::{Io, arrive, check, data, fail};
 use embedded_websocket::{
     WebSocketClient, WebSocketCloseStatusCode, WebSocketOptions, WebSocketReceiveMessageType as Rx,
     WebSocketSendMessageType as Tx,
@@ -66,50 +66,54 @@ impl rand_core::RngCore for Canned {
 
 /// embedded-websocket's request for ws://192.168.1.20/chat, byte for byte (it always sends
 /// an Origin, empty here).
-const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
+const REQUEST: &[u8] = data!(
+    b"GET /chat HTTP/1.1\r\n\
 Host: 192.168.1.20\r\n\
 Upgrade: websocket\r\n\
 Connection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 Origin: \r\n\
 Sec-WebSocket-Version: 13\r\n\
-\r\n";
+\r\n"
+);
 
 /// RFC 6455 §5.7's unmasked text "Hello" from the server, then its Close 1000; the
 /// application's reply is masked with the canned key.
+#[unsafe(link_section = ".testdata")]
 static EXCHANGE: [Step; 2] = [
     Step {
-        bytes: &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o'],
+        bytes: data!(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']),
         kind: Rx::Text,
-        payload: b"Hello",
+        payload: data!(b"Hello"),
         last: true,
         close: None,
         reply: &[],
     },
     Step {
-        bytes: &[0x88, 0x02, 0x03, 0xe8],
+        bytes: data!(&[0x88, 0x02, 0x03, 0xe8]),
         kind: Rx::CloseMustReply,
-        payload: &[0x03, 0xe8],
+        payload: data!(&[0x03, 0xe8]),
         last: true,
         close: Some(WebSocketCloseStatusCode::NormalClosure),
-        reply: &[0x88, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x03 ^ 0x37, 0xe8 ^ 0xfa],
+        reply: data!(&[0x88, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x03 ^ 0x37, 0xe8 ^ 0xfa]),
     },
 ];
 
 /// RFC 6455 §5.1 requires a client to fail a masked frame; embedded-websocket reads it.
+#[unsafe(link_section = ".testdata")]
 static LAX: [Step; 1] = [Step {
-    bytes: &[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'],
+    bytes: data!(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']),
     kind: Rx::Text,
-    payload: b"hi",
+    payload: data!(b"hi"),
     last: true,
     close: None,
     reply: &[],
 }];
 
 /// "Hello" masked with 37 fa 21 3d, as the client must send it.
-const MASKED_HELLO: [u8; 11] = [
+const MASKED_HELLO: &[u8] = data!(&[
     0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-];
+]);
 
 /// A client upgraded against the canned 101, its request checked byte for byte.
 #[inline(never)]
@@ -142,7 +146,7 @@ fn session(io: &mut Io) {
         Ok(len) => io.output.get(..len),
         Err(_) => None,
     };
-    check(sent == Some(&MASKED_HELLO[..]), "masked send");
+    check(sent == Some(MASKED_HELLO), "masked send");
     walk(&mut ws, &EXCHANGE, io);
 
     let mut lax = upgrade(io);

@@ -19,7 +19,7 @@ mod ew_steps;
 #[path = "../request.rs"]
 mod request;
 
-use common::{Io, arrive, check, fail};
+use common::{Io, arrive, check, data, fail};
 use embedded_websocket::{
     WebSocketCloseStatusCode, WebSocketReceiveMessageType as Rx, WebSocketServer, WebSocketState,
 };
@@ -32,74 +32,78 @@ fn main() -> ! {
 }
 
 /// embedded-websocket's 101 for the request's key, byte for byte (its header order).
-const RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\n\
+const RESPONSE: &[u8] = data!(
+    b"HTTP/1.1 101 Switching Protocols\r\n\
 Connection: Upgrade\r\n\
 Upgrade: websocket\r\n\
 Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
-\r\n";
+\r\n"
+);
 
 /// The frames of `server_frames::EXCHANGE`; the application answers the ping and the Close.
+#[unsafe(link_section = ".testdata")]
 static EXCHANGE: [Step; 6] = [
     Step {
-        bytes: &[
+        bytes: data!(&[
             0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-        ],
+        ]),
         kind: Rx::Text,
-        payload: b"Hello",
+        payload: data!(b"Hello"),
         last: true,
         close: None,
         reply: &[],
     },
     Step {
-        bytes: &[0x01, 0x83, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d],
+        bytes: data!(&[0x01, 0x83, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d]),
         kind: Rx::Text,
-        payload: b"Hel",
+        payload: data!(b"Hel"),
         last: false,
         close: None,
         reply: &[],
     },
     Step {
-        bytes: &[0x80, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x5b, 0x95],
+        bytes: data!(&[0x80, 0x82, 0x37, 0xfa, 0x21, 0x3d, 0x5b, 0x95]),
         kind: Rx::Text,
-        payload: b"lo",
+        payload: data!(b"lo"),
         last: true,
         close: None,
         reply: &[],
     },
     Step {
-        bytes: &[
+        bytes: data!(&[
             0x89, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-        ],
+        ]),
         kind: Rx::Ping,
-        payload: b"Hello",
+        payload: data!(b"Hello"),
         last: true,
         close: None,
-        reply: &[0x8a, 0x05, b'H', b'e', b'l', b'l', b'o'],
+        reply: data!(&[0x8a, 0x05, b'H', b'e', b'l', b'l', b'o']),
     },
     Step {
-        bytes: &[0x82, 0x83, 0, 0, 0, 0, 1, 2, 3],
+        bytes: data!(&[0x82, 0x83, 0, 0, 0, 0, 1, 2, 3]),
         kind: Rx::Binary,
-        payload: &[1, 2, 3],
+        payload: data!(&[1, 2, 3]),
         last: true,
         close: None,
         reply: &[],
     },
     Step {
-        bytes: &[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8],
+        bytes: data!(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]),
         kind: Rx::CloseMustReply,
-        payload: &[0x03, 0xe8],
+        payload: data!(&[0x03, 0xe8]),
         last: true,
         close: Some(WebSocketCloseStatusCode::NormalClosure),
-        reply: &[0x88, 0x02, 0x03, 0xe8],
+        reply: data!(&[0x88, 0x02, 0x03, 0xe8]),
     },
 ];
 
 /// RFC 6455 §5.1 requires a server to fail this unmasked frame; embedded-websocket reads it
 /// as text.
+#[unsafe(link_section = ".testdata")]
 static LAX: [Step; 1] = [Step {
-    bytes: &[0x81, 0x02, b'h', b'i'],
+    bytes: data!(&[0x81, 0x02, b'h', b'i']),
     kind: Rx::Text,
-    payload: b"hi",
+    payload: data!(b"hi"),
     last: true,
     close: None,
     reply: &[],
@@ -113,7 +117,10 @@ fn session(io: &mut Io) {
         Ok(httparse::Status::Complete(n)) => check(n == request::REQUEST.len(), "request length"),
         _ => fail("request refused"),
     }
-    check(request.path == Some("/chat"), "path");
+    check(
+        request.path.map(str::as_bytes) == Some(data!(b"/chat")),
+        "path",
+    );
     let headers = request.headers.iter().map(|h| (h.name, h.value));
     let context = match embedded_websocket::read_http_header(headers) {
         Ok(Some(context)) => context,
