@@ -343,7 +343,7 @@ pub(super) fn next_line<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
 }
 
 /// The bytes before and after the first `byte`.
-fn split_at_byte(bytes: &[u8], byte: u8) -> Option<(&[u8], &[u8])> {
+pub(super) fn split_at_byte(bytes: &[u8], byte: u8) -> Option<(&[u8], &[u8])> {
     let at = find_byte(bytes, byte)?;
     let (before, after) = bytes.split_at_checked(at)?;
     Some((before, after.get(1..)?))

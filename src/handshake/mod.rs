@@ -90,14 +90,19 @@ impl<'a> Rejection<'a> {
 impl<'a> Request<'a> {
     /// The path of the request target, without the query.
     pub fn path(&self) -> &'a str {
-        self.target
-            .split_once('?')
-            .map_or(self.target, |(path, _)| path)
+        self.split_query().map_or(self.target, |(path, _)| path)
     }
 
     /// The query of the request target (after `?`), if any.
     pub fn query(&self) -> Option<&'a str> {
-        self.target.split_once('?').map(|(_, query)| query)
+        self.split_query().map(|(_, query)| query)
+    }
+
+    /// The target cut at its first `?`. A byte search: `str::split_once` with a `char`
+    /// links core's char searcher and `memchr` (about 70 B of firmware flash).
+    fn split_query(&self) -> Option<(&'a str, &'a str)> {
+        let at = self.target.bytes().position(|b| b == b'?')?;
+        Some((self.target.get(..at)?, self.target.get(at + 1..)?))
     }
 
     /// The `Host` header.
@@ -193,20 +198,47 @@ fn find_header<'a>(mut headers: HeaderIter<'a>, name: &str) -> Option<&'a [u8]> 
 }
 
 /// Comma-separated items of every header named `name`, trimmed, empty items skipped.
-fn list_items<'a>(
+fn list_items<'a>(headers: HeaderIter<'a>, name: &'static str) -> ListItems<'a> {
+    ListItems {
+        headers,
+        name,
+        rest: &[],
+    }
+}
+
+/// [`list_items`]' iterator. Hand-written: the adapter chain it replaces (filter, flat_map,
+/// map, filter_map) linked about 400 B of core's iterator code into firmware.
+struct ListItems<'a> {
     headers: HeaderIter<'a>,
     name: &'static str,
-) -> impl Iterator<Item = &'a str> + 'a {
-    headers
-        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-        .filter(|(_, v)| core::str::from_utf8(v).is_ok())
-        // Split and trim as bytes: HTTP's OWS is only SP and HTAB, and `str` patterns
-        // would link core's char searcher (with a panic path) into firmware. Cutting
-        // valid UTF-8 at ASCII bytes leaves valid UTF-8, so `from_utf8` below never fails.
-        .flat_map(|(_, v)| v.split(|&b| b == b','))
-        .map(trim)
-        .filter(|item| !item.is_empty())
-        .filter_map(|item| core::str::from_utf8(item).ok())
+    /// What is left of the current header's value.
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for ListItems<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            if self.rest.is_empty() {
+                // The next header of that name whose value is UTF-8 (values may hold
+                // obs-text); split and trimmed as bytes: HTTP's OWS is only SP and HTAB, and
+                // `str` patterns would link core's char searcher (with a panic path) into
+                // firmware. Cut at ASCII bytes, valid UTF-8 stays valid, so the `from_utf8`
+                // below never fails.
+                let (_, value) = self.headers.find(|(n, v)| {
+                    n.eq_ignore_ascii_case(self.name) && core::str::from_utf8(v).is_ok()
+                })?;
+                self.rest = value;
+            }
+            let (item, rest) = head::split_at_byte(self.rest, b',').unwrap_or((self.rest, &[]));
+            self.rest = rest;
+            let item = trim(item);
+            if let (false, Ok(item)) = (item.is_empty(), core::str::from_utf8(item)) {
+                return Some(item);
+            }
+        }
+    }
 }
 
 /// Whether a comma-separated header value holds `token` (ASCII case-insensitive).
@@ -221,6 +253,23 @@ pub(crate) fn has_token(value: &[u8], token: &str) -> bool {
     value
         .split(|&b| b == b',')
         .any(|item| trim(item).eq_ignore_ascii_case(token.as_bytes()))
+}
+
+/// Whether `check` holds for every part of `bytes` cut at each `separator` (empty parts
+/// included), as `split(..).all(..)` would say. A loop: the slice `Split` iterator and its
+/// `all` cost more flash.
+pub(crate) fn all_parts(
+    mut bytes: &[u8],
+    separator: u8,
+    mut check: impl FnMut(&[u8]) -> bool,
+) -> bool {
+    while let Some((part, rest)) = head::split_at_byte(bytes, separator) {
+        if !check(part) {
+            return false;
+        }
+        bytes = rest;
+    }
+    check(bytes)
 }
 
 /// `value` without leading and trailing spaces and tabs (HTTP's OWS).

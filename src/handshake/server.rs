@@ -1,8 +1,8 @@
 //! Server side: validate the upgrade request once, then write the 101 or an HTTP error.
 
 use super::{
-    AcceptKey, Key, Request, Writer, accept_key, check_extra_headers, has_token, head, is_token,
-    trim, write_all,
+    AcceptKey, Key, Request, Writer, accept_key, all_parts, check_extra_headers, has_token, head,
+    is_token, trim, write_all,
 };
 use crate::error::{Error, HandshakeFailure, Misuse};
 
@@ -234,7 +234,7 @@ impl<'h> Seen<'h> {
         } else if is("sec-websocket-protocol") {
             // §4.1: 1#token; an empty item or a non-token is a malformed list.
             self.subprotocols = true;
-            if !value.split(|&b| b == b',').all(|item| is_token(trim(item))) {
+            if !all_parts(value, b',', |item| is_token(trim(item))) {
                 return Err(HandshakeFailure::InvalidHeaderValue);
             }
         } else if is("sec-websocket-extensions") {
@@ -263,26 +263,22 @@ pub(crate) fn utf8(value: &[u8]) -> Result<&str, HandshakeFailure> {
 
 /// `1#( token *( ";" token [ "=" ( token / quoted-string ) ] ) )`, checked in one pass.
 fn is_extension_list(value: &[u8]) -> bool {
-    value.split(|&b| b == b',').all(|item| {
-        let mut parts = split_params(item);
-        let name_ok = parts.next().is_some_and(|name| is_token(trim(name)));
-        name_ok
-            && parts.all(|param| {
-                let param = trim(param);
-                match param.iter().position(|&b| b == b'=') {
-                    None => is_token(param),
-                    Some(eq) => {
-                        let (name, value) = param.split_at(eq);
-                        let value = trim(value.get(1..).unwrap_or_default());
-                        is_token(trim(name)) && (is_token(value) || is_quoted_token(value))
-                    }
+    all_parts(value, b',', |item| {
+        let mut name = true;
+        all_parts(item, b';', |param| {
+            let param = trim(param);
+            if core::mem::take(&mut name) {
+                return is_token(param);
+            }
+            match head::split_at_byte(param, b'=') {
+                None => is_token(param),
+                Some((name, value)) => {
+                    let value = trim(value);
+                    is_token(trim(name)) && (is_token(value) || is_quoted_token(value))
                 }
-            })
+            }
+        })
     })
-}
-
-fn split_params(item: &[u8]) -> impl Iterator<Item = &[u8]> {
-    item.split(|&b| b == b';')
 }
 
 /// RFC 6455 §9.1: a quoted parameter value must itself be a token once unquoted.
