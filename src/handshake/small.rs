@@ -102,9 +102,10 @@ impl Sha1 {
         }
         self.update(&bits.to_be_bytes());
         let mut out = [0u8; 20];
-        let bytes = self.state.iter().flat_map(|word| word.to_be_bytes());
-        for (o, b) in out.iter_mut().zip(bytes) {
-            *o = b;
+        // A plain loop: `flat_map` over the words linked core's flatten adapter (64 B).
+        for (i, o) in out.iter_mut().enumerate() {
+            let word = self.state.get(i / 4).copied().unwrap_or_default();
+            *o = (word >> (24 - 8 * (i % 4))) as u8;
         }
         out
     }
