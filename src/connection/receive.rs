@@ -262,11 +262,23 @@ impl Core {
         _now: Instant,
         buf: &'a mut [u8],
     ) -> Result<Received<'a>, Error> {
-        let Some(end) = self.find_head_end(buf) else {
-            return self.head_incomplete(buf.len());
-        };
         let buf: &'a [u8] = buf;
-        let head = buf.get(..end).unwrap_or_default();
+        // Perf (W7): a head that certainly ends inside the window is cut by the tokenizer
+        // alone (the same end, the same failures); the scanner finds the others.
+        #[cfg(not(target_os = "none"))]
+        let whole = Some(buf.get(..self.config.max_head_len()).unwrap_or(buf))
+            .filter(|window| crate::handshake::head::ends_a_head(window));
+        #[cfg(target_os = "none")]
+        let whole = None;
+        let (head, scanned) = match whole {
+            Some(window) => (window, None),
+            None => {
+                let Some(end) = self.find_head_end(buf) else {
+                    return self.head_incomplete(buf.len());
+                };
+                (buf.get(..end).unwrap_or_default(), Some(end))
+            }
+        };
         match server::parse_request(head, self.config.max_headers()) {
             Ok((request, accept, subprotocols)) => {
                 #[cfg(feature = "deflate")]
@@ -284,7 +296,7 @@ impl Core {
                 };
                 self.on_request(accept, offered);
                 Ok(Received {
-                    consumed: end,
+                    consumed: scanned.unwrap_or_else(|| request.head_len()),
                     event: Some(Event::UpgradeRequest(request)),
                 })
             }

@@ -330,6 +330,38 @@ fn server_await_request_answers_a_bad_request_with_its_status_and_closes() {
 }
 
 #[test]
+fn server_await_request_consumes_the_head_alone_when_frames_follow_it() {
+    // The bytes after the head (what the peer sent next) end with a head terminator, so
+    // the tokenizer cuts the head (no scanner pass): it must stop at the head's own empty
+    // line.
+    for tail in [&b"\r\n\r\n"[..], b"\n\n", b"\x81\x02ab\n\r\n"] {
+        let mut conn = server_await_request();
+        let mut buf = [REQUEST, tail].concat();
+        let received = conn.receive(T0, &mut buf).unwrap();
+        assert_eq!(received.consumed, REQUEST.len(), "{tail:?}");
+        match received.event {
+            Some(Event::UpgradeRequest(request)) => {
+                assert_eq!(request.path(), "/chat");
+                assert_eq!(request.subprotocols().collect::<Vec<_>>(), ["chat"]);
+                assert_eq!(request.headers().count(), 6);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // A head fed byte by byte and one fed whole give the same request and length.
+    let mut conn = server_await_request();
+    let mut got = None;
+    for n in 1..=REQUEST.len() {
+        let mut buf = REQUEST[..n].to_vec();
+        let received = conn.receive(T0, &mut buf).unwrap();
+        if received.event.is_some() {
+            got = Some((n, received.consumed));
+        }
+    }
+    assert_eq!(got, Some((REQUEST.len(), REQUEST.len())));
+}
+
+#[test]
 fn server_await_request_times_out_from_construction() {
     let mut conn = server_await_request();
     assert_eq!(conn.poll_timeout(), Some(at(10)));

@@ -88,6 +88,11 @@ impl<'a> Rejection<'a> {
 }
 
 impl<'a> Request<'a> {
+    /// The head's length in bytes, its ending empty line included.
+    pub(crate) const fn head_len(&self) -> usize {
+        self.head.len()
+    }
+
     /// The path of the request target, without the query.
     pub fn path(&self) -> &'a str {
         self.split_query().map_or(self.target, |(path, _)| path)

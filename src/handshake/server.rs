@@ -94,6 +94,9 @@ impl<'a> Reject<'a> {
 ///
 /// Also says whether any `Sec-WebSocket-Protocol` header came (so the caller walks the
 /// headers for the offer only when there is one).
+///
+/// `head` is the head as [`head::HeadScanner`] cut it, or bytes that
+/// [`head::ends_a_head`] accepted; the request's head is cut at its end either way.
 pub(crate) fn parse_request(
     head: &[u8],
     max_headers: usize,
@@ -103,7 +106,7 @@ pub(crate) fn parse_request(
     // header that breaks a rule, then what is missing.
     let mut seen = Seen::default();
     let mut failure = None;
-    let (line, _) = head::request_with(head, max_headers, |name, value| {
+    let (line, _, len) = head::request_with(head, max_headers, |name, value| {
         if failure.is_none() {
             failure = seen.record(name, value).err();
         }
@@ -113,6 +116,11 @@ pub(crate) fn parse_request(
         return Err(failure);
     }
     let checked = seen.finish()?;
+    // Flash: firmware always parses the scanner's head, which `len` covers whole.
+    #[cfg(target_os = "none")]
+    let _ = len;
+    #[cfg(not(target_os = "none"))]
+    let head = head.get(..len).unwrap_or(head);
     let request = Request {
         head,
         target: line.target,
