@@ -186,7 +186,7 @@ impl<'h> Seen<'h> {
     ) -> Result<Self, HandshakeFailure> {
         let mut seen = Self::default();
         for (name, value) in headers {
-            seen.record(name.as_bytes(), value)?;
+            seen.record(name.as_bytes(), trim(value))?;
         }
         Ok(seen)
     }
@@ -221,8 +221,9 @@ impl<'h> Seen<'h> {
         Ok(())
     }
 
+    /// Records one header line; `value` comes without surrounding OWS (the tokenizer
+    /// trims it, and so does [`Seen::walk`]).
     fn record(&mut self, name: &[u8], value: &'h [u8]) -> Result<(), HandshakeFailure> {
-        let value = trim(value);
         let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
         if is("host") {
             set_once(&mut self.host, value)?;
