@@ -257,7 +257,7 @@ impl<'h> SeenResponse<'h> {
     ) -> Result<Self, HandshakeFailure> {
         let mut seen = Self::default();
         for (name, value) in headers {
-            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            let is = |n: &str| super::eq_lower(name.as_bytes(), n.as_bytes());
             let value = trim(value);
             if is("upgrade") {
                 seen.upgrade |= has_token(value, "websocket");
