@@ -433,17 +433,15 @@ pub(crate) fn check_extra_headers(headers: &[(&str, &str)]) -> Result<(), Error>
     Ok(())
 }
 
-/// Writes text into a caller buffer, or only counts it: build once to size, once to write.
+/// Writes text into a caller buffer while it fits, and counts all of it: one pass says
+/// both what was written and how much room the whole needs.
 pub(crate) struct Writer<'o> {
+    /// `None` once a piece did not fit: from then on the writer only counts.
     out: Option<&'o mut [u8]>,
     len: usize,
 }
 
 impl<'o> Writer<'o> {
-    pub(crate) const fn counting() -> Self {
-        Self { out: None, len: 0 }
-    }
-
     pub(crate) const fn new(out: &'o mut [u8]) -> Self {
         Self {
             out: Some(out),
@@ -453,12 +451,13 @@ impl<'o> Writer<'o> {
 
     pub(crate) fn put(&mut self, bytes: &[u8]) -> &mut Self {
         let end = self.len + bytes.len();
-        if let Some(dst) = self
+        match self
             .out
             .as_deref_mut()
             .and_then(|out| out.get_mut(self.len..end))
         {
-            crate::copy_bytes(dst, bytes);
+            Some(dst) => crate::copy_bytes(dst, bytes),
+            None => self.out = None,
         }
         self.len = end;
         self
@@ -484,22 +483,25 @@ impl<'o> Writer<'o> {
         }
         self.put(digits.get(at..).unwrap_or_default())
     }
-
-    pub(crate) const fn len(&self) -> usize {
-        self.len
-    }
 }
 
-/// Runs `build` once counting, then writes into `out` if it fits: all or nothing.
-pub(crate) fn write_all(out: &mut [u8], build: impl Fn(&mut Writer<'_>)) -> Result<usize, Error> {
-    let mut counter = Writer::counting();
-    build(&mut counter);
-    let required = counter.len();
-    let Some(out) = out.get_mut(..required) else {
-        return Err(Error::BufferTooSmall { required });
-    };
-    build(&mut Writer::new(out));
-    Ok(required)
+/// Runs `build` once into `out`: its length if all of it fit, or
+/// [`Error::BufferTooSmall`] with the length it needs (what fit before is in `out` then,
+/// an incomplete response no caller may send: the error gives no length to send).
+// Perf (W7): one pass; counting first, then writing, ran `build` twice (about 180
+// instructions of the 101).
+pub(crate) fn write_all(
+    out: &mut [u8],
+    build: impl FnOnce(&mut Writer<'_>),
+) -> Result<usize, Error> {
+    let mut writer = Writer::new(out);
+    build(&mut writer);
+    match writer.out {
+        Some(_) => Ok(writer.len),
+        None => Err(Error::BufferTooSmall {
+            required: writer.len,
+        }),
+    }
 }
 
 #[cfg(test)]
