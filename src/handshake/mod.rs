@@ -287,6 +287,7 @@ pub(crate) fn all_parts(
 /// letter: the only other byte that `| 0x20` maps to `l` is a control.
 // Perf (W7): eight bytes per step; core's `eq_ignore_ascii_case` cost about 100
 // instructions per comparison of a 7- to 24-byte name.
+#[cfg_attr(not(target_os = "none"), inline)]
 pub(crate) fn eq_lower(input: &[u8], lower: &[u8]) -> bool {
     debug_assert!(
         lower
