@@ -230,8 +230,13 @@ impl<'a> Iterator for ListItems<'a> {
     fn next(&mut self) -> Option<&'a str> {
         loop {
             while self.rest.is_empty() {
-                // The tokenizer checked every line; the empty one ends the head.
-                let line = head::next_line(&mut self.lines).filter(|line| !line.is_empty())?;
+                // The tokenizer checked every line; the empty one ends the head (and the
+                // iterator: nothing after it is a header).
+                let Some(line) = head::next_line(&mut self.lines).filter(|line| !line.is_empty())
+                else {
+                    self.lines = &[];
+                    return None;
+                };
                 if let Some((name, value)) = head::split_at_byte(line, b':')
                     && eq_lower(name, self.name.as_bytes())
                 {
@@ -540,9 +545,10 @@ mod tests {
         let head = b"GET / HTTP/1.1\r\nsec-websocket-protocol: a, \xff,,b\r\n\
                      Sec-WebSocket-Protocol:\r\nSEC-WEBSOCKET-PROTOCOL: c\r\n\r\n\
                      Sec-WebSocket-Protocol: after-the-head\r\n";
-        let items: std::vec::Vec<&str> =
-            list_items(HeaderIter::new(head), "sec-websocket-protocol").collect();
+        let mut list = list_items(HeaderIter::new(head), "sec-websocket-protocol");
+        let items: std::vec::Vec<&str> = list.by_ref().collect();
         assert_eq!(items, ["a", "b", "c"]);
+        assert_eq!(list.next(), None, "nothing after the head's end, ever");
     }
 
     #[test]
