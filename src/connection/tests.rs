@@ -391,6 +391,46 @@ fn server_await_decision_keeps_the_offer_and_rejects_with_a_response() {
 }
 
 #[test]
+fn handshake_writers_name_the_room_they_need_at_every_short_buffer() {
+    // The 101, a rejection and the client's request are written in one pass that counts
+    // what does not fit: every buffer shorter than the whole gets the whole's length and
+    // changes no state; one of exactly that length gets the whole answer.
+    let accept = Accept::new()
+        .with_subprotocol("chat")
+        .with_headers(&[("Set-Cookie", "a=b")]);
+    let mut want = [0u8; 512];
+    let n = server_await_decision()
+        .accept(T0, &accept, &mut want)
+        .unwrap();
+    for short in 0..n {
+        let mut conn = server_await_decision();
+        let mut out = std::vec![0u8; short];
+        let got = conn.accept(T0, &accept, &mut out);
+        assert_eq!(got, Err(Error::BufferTooSmall { required: n }), "{short}");
+        assert_eq!(phase_name(&conn.core.phase), "AwaitDecision", "{short}");
+    }
+    let mut out = std::vec![0u8; n];
+    assert_eq!(server_await_decision().accept(T0, &accept, &mut out), Ok(n));
+    assert_eq!(out, want[..n]);
+
+    let reject = Reject::new(403).with_body(b"no");
+    let n = server_await_decision().reject(&reject, &mut want).unwrap();
+    for short in 0..n {
+        let mut out = std::vec![0u8; short];
+        let got = server_await_decision().reject(&reject, &mut out);
+        assert_eq!(got, Err(Error::BufferTooSmall { required: n }), "{short}");
+    }
+
+    let request = ClientRequest::new("example.com", "/chat", KEY);
+    let n = client_idle().connect(T0, &request, &mut want).unwrap();
+    for short in 0..n {
+        let mut out = std::vec![0u8; short];
+        let got = client_idle().connect(T0, &request, &mut out);
+        assert_eq!(got, Err(Error::BufferTooSmall { required: n }), "{short}");
+    }
+}
+
+#[test]
 fn server_await_decision_accepts_an_offered_subprotocol() {
     let mut conn = server_await_decision();
     let mut out = [0u8; 256];
