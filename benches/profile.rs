@@ -6,6 +6,8 @@
 //!     target/release/deps/profile-<hash> w1   # then: callgrind_annotate --inclusive=yes
 //! ```
 //! `w1` and `w6a` handle 100,000 messages (divide `decode_w1` / `encode_w6a` by that);
+//! `w8` one message to each of 10,000 connections (`decode_w8`; with
+//! `valgrind --tool=cachegrind` its data-cache misses per message are what W8 adds to W1);
 //! `w7` runs 10,000 handshakes (`handshake_w7`) of a 170-byte request, `w7b` the same with
 //! the peers bench's 558-byte browser request.
 #![allow(missing_docs)] // a bench target: its `main` needs no docs
@@ -60,6 +62,18 @@ fn encode_w6a(texts: &[String], out: &mut [u8]) -> usize {
     at
 }
 
+/// W8: one 16-byte text to each of `conns` in turn (their state no longer in L1).
+#[inline(never)]
+fn decode_w8(conns: &mut [Connection<NoMask>], wire: &mut [u8]) -> u64 {
+    let mut messages = 0;
+    for (conn, frame) in conns.iter_mut().zip(wire.chunks_exact_mut(22)) {
+        if let Some(Event::Text(t)) = conn.receive(NOW, frame).unwrap().event {
+            messages += u64::from(t.is_last() && t.parts().1.len() == 16);
+        }
+    }
+    messages
+}
+
 #[inline(never)]
 fn handshake_w7(request: &mut [u8], out: &mut [u8]) -> usize {
     let mut conn = Connection::server(Config::new(), NOW);
@@ -69,29 +83,44 @@ fn handshake_w7(request: &mut [u8], out: &mut [u8]) -> usize {
         .unwrap()
 }
 
+/// Connections in the `w8` profile, as in the peers bench's W8.
+const W8_CONNS: usize = 10_000;
+
+/// `count` masked 16-byte texts, each with its own key (22 bytes a frame).
+fn w1_wire(count: usize) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for i in 0..count {
+        let payload = format!("msg {i:012}");
+        let key = MaskKey((i as u32).wrapping_mul(2_654_435_761).to_be_bytes());
+        let header = FrameHeader {
+            fin: true,
+            rsv: 0,
+            opcode: Opcode::Text,
+            mask: Some(key),
+            payload_len: 16,
+        };
+        let mut head = [0u8; 14];
+        let n = header.encode(&mut head).unwrap();
+        wire.extend_from_slice(&head[..n]);
+        let start = wire.len();
+        wire.extend_from_slice(payload.as_bytes());
+        Masker::new(key).apply(&mut wire[start..]);
+    }
+    wire
+}
+
 fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
     if which == "w1" {
-        let mut wire = Vec::new();
-        for i in 0..N {
-            let payload = format!("msg {i:012}");
-            let key = MaskKey((i as u32).wrapping_mul(2_654_435_761).to_be_bytes());
-            let header = FrameHeader {
-                fin: true,
-                rsv: 0,
-                opcode: Opcode::Text,
-                mask: Some(key),
-                payload_len: 16,
-            };
-            let mut head = [0u8; 14];
-            let n = header.encode(&mut head).unwrap();
-            wire.extend_from_slice(&head[..n]);
-            let start = wire.len();
-            wire.extend_from_slice(payload.as_bytes());
-            Masker::new(key).apply(&mut wire[start..]);
-        }
+        let mut wire = w1_wire(N);
         let (_, messages) = black_box(decode_w1(&mut wire));
         assert_eq!(messages, N as u64);
+    } else if which == "w8" {
+        let mut wire = w1_wire(W8_CONNS);
+        let mut conns: Vec<_> = (0..W8_CONNS)
+            .map(|_| Connection::upgraded(Config::new(), Role::Server, NoMask, NOW))
+            .collect();
+        assert_eq!(black_box(decode_w8(&mut conns, &mut wire)), W8_CONNS as u64);
     } else if which == "w6a" {
         let texts: Vec<String> = (0..64).map(|i| format!("reply {:010}", i * 7919)).collect();
         let mut out = vec![0u8; N * 18];
