@@ -423,18 +423,10 @@ pub(crate) fn write_error(status: u16, out: &mut [u8]) -> Result<usize, Error> {
         431 => b"HTTP/1.1 431 Request Header Fields Too Large\r\n",
         _ => b"HTTP/1.1 400 Bad Request\r\n",
     };
-    // Two constants, copied directly: `write_all`'s count-then-write pass costs more flash.
-    const END: &[u8] = b"Connection: close\r\nContent-Length: 0\r\n\r\n";
-    let required = start.len() + END.len();
-    let Some((head, end)) = out
-        .get_mut(..required)
-        .and_then(|out| out.split_at_mut_checked(start.len()))
-    else {
-        return Err(Error::BufferTooSmall { required });
-    };
-    crate::copy_bytes(head, start);
-    crate::copy_bytes(end, END);
-    Ok(required)
+    write_all(out, |w| {
+        w.put(start)
+            .put(b"Connection: close\r\nContent-Length: 0\r\n\r\n");
+    })
 }
 
 fn status_line(w: &mut Writer<'_>, status: u16) {
