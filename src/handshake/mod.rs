@@ -322,13 +322,20 @@ fn same_lower(input: &[u8], lower: &[u8]) -> bool {
 }
 
 /// `value` without leading and trailing spaces and tabs (HTTP's OWS).
-pub(crate) fn trim(mut value: &[u8]) -> &[u8] {
+pub(crate) fn trim(value: &[u8]) -> &[u8] {
     // Perf (W7): slice patterns, no iterator set-up: most values have one SP before them
-    // and none after, so this is a few compares per header (twice: tokenizer and checks).
-    while let [b' ' | b'\t', rest @ ..] = value {
+    // and none after, so this is a few compares per header.
+    let mut value = trim_start(value);
+    while let [rest @ .., b' ' | b'\t'] = value {
         value = rest;
     }
-    while let [rest @ .., b' ' | b'\t'] = value {
+    value
+}
+
+/// `value` without leading spaces and tabs.
+#[inline]
+pub(crate) fn trim_start(mut value: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = value {
         value = rest;
     }
     value

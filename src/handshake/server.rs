@@ -286,13 +286,7 @@ fn is_extension_list(value: &[u8]) -> bool {
         }
         s.get(len..)
     }
-    /// The bytes after `s`'s leading OWS.
-    fn ows(mut s: &[u8]) -> &[u8] {
-        while let [b' ' | b'\t', rest @ ..] = s {
-            s = rest;
-        }
-        s
-    }
+    use super::trim_start as ows;
     let walk = || -> Option<()> {
         // At the start of an item: its name.
         let mut rest = ows(token(ows(value))?);
