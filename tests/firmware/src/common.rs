@@ -43,25 +43,13 @@ macro_rules! data {
         const BYTES: &[u8] = $bytes;
         // SAFETY: a section of read-only data in flash (memory.x), nothing else in it.
         #[unsafe(link_section = ".testdata")]
-        static DATA: [u8; BYTES.len()] = crate::common::array(BYTES);
+        static DATA: [u8; BYTES.len()] = *BYTES.first_chunk().unwrap();
         let data: &'static [u8] = &DATA;
         data
     }};
 }
 #[allow(unused_imports)] // The skeleton (`empty`) has no test data.
 pub(crate) use data;
-
-/// `bytes` as an array (a `data!` static's initializer).
-#[allow(dead_code)]
-pub const fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
-    let mut array = [0; N];
-    let mut i = 0;
-    while i < N {
-        array[i] = bytes[i];
-        i += 1;
-    }
-    array
-}
 
 /// Semihosting output without `core::fmt`, which would dwarf the engine in flash.
 pub fn print(parts: &[&[u8]]) {
