@@ -3,7 +3,10 @@
 
 #[cfg(not(target_os = "none"))]
 use super::b64;
-#[cfg(all(not(target_os = "none"), not(feature = "sha1-hw")))]
+#[cfg(all(
+    not(target_os = "none"),
+    not(all(feature = "sha1-hw", any(target_arch = "x86", target_arch = "x86_64")))
+))]
 use super::hash;
 
 #[cfg(target_os = "none")]
@@ -90,7 +93,7 @@ pub fn accept_key(key: &[u8]) -> AcceptKey {
     }
     #[cfg(not(target_os = "none"))]
     {
-        #[cfg(feature = "sha1-hw")]
+        #[cfg(all(feature = "sha1-hw", any(target_arch = "x86", target_arch = "x86_64")))]
         let digest: [u8; 20] = {
             // SHA-NI when the CPU has it (run-time detection inside `sha1`).
             use sha1::Digest as _;
@@ -100,7 +103,7 @@ pub fn accept_key(key: &[u8]) -> AcceptKey {
             sha.finalize().into()
         };
         // The engine's keys are 24 bytes (`Key::parse`): the two-block SHA-1 made for them.
-        #[cfg(not(feature = "sha1-hw"))]
+        #[cfg(not(all(feature = "sha1-hw", any(target_arch = "x86", target_arch = "x86_64"))))]
         let digest = if let Ok(key) = <&[u8; 24]>::try_from(key) {
             hash::key_and_guid(key)
         } else {
