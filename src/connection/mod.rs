@@ -547,6 +547,14 @@ impl Core {
         if !buf.is_empty() {
             self.on_liveness(now);
         }
+        // A whole small message in one frame, with nothing else in flight, is decided from
+        // its two header bytes and delivered in one step, before the phase dispatch (W1).
+        // Flash: bare-metal targets, where it would add 170–580 bytes (scripts/firmware),
+        // take the frame loop for every frame.
+        #[cfg(not(target_os = "none"))]
+        if let Some(small) = self.small_frame(buf) {
+            return self.receive_small(buf, small);
+        }
         match &mut self.phase {
             Phase::Failed(error) => Err(*error),
             // RFC 6455 §7.1.7 / §5.5.1: nothing after a Close or a failure is processed.

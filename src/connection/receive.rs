@@ -110,7 +110,7 @@ impl DeflateLink {
 /// A whole small data frame at the front of the buffer (see `small_frame`).
 #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
 #[derive(Clone, Copy, Debug)]
-struct SmallFrame {
+pub(super) struct SmallFrame {
     text: bool,
     /// Where the payload starts: after 2 header bytes, and 4 of masking key if masked.
     start: usize,
@@ -424,13 +424,6 @@ impl Core {
         buf: &'a mut [u8],
         #[cfg(feature = "deflate")] inflater: Option<Inflater<'a>>,
     ) -> Result<Received<'a>, Error> {
-        // A whole small message in one frame, with nothing else in flight, is decided from
-        // its two header bytes and delivered in one step. Flash: bare-metal targets, where
-        // it would add 170–580 bytes (scripts/firmware), take the loop for every frame.
-        #[cfg(not(target_os = "none"))]
-        if let Some(small) = self.small_frame(buf) {
-            return self.receive_small(buf, small);
-        }
         self.receive_frames_loop(
             now,
             buf,
@@ -621,7 +614,7 @@ impl Core {
     /// path, which checks it and reports the same error it always did.
     #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
     #[inline(always)]
-    fn small_frame(&self, buf: &[u8]) -> Option<SmallFrame> {
+    pub(super) fn small_frame(&self, buf: &[u8]) -> Option<SmallFrame> {
         let receiver = &self.receiver;
         if receiver.frame.is_some()
             || receiver.header_len != 0
@@ -676,7 +669,7 @@ impl Core {
     /// as one whole message, and hand it out in one event.
     #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
     #[inline(always)]
-    fn receive_small<'a>(
+    pub(super) fn receive_small<'a>(
         &mut self,
         buf: &'a mut [u8],
         small: SmallFrame,
