@@ -149,6 +149,31 @@ pub(crate) mod tests {
         b"dGhlIHNhbXBsZSBub25jZQ\xc3\xa9", // non-ASCII for padding
     ];
 
+    /// Whichever SHA-1 this build uses (the `sha1` crate with `sha1-hw` on x86, `hash.rs`
+    /// elsewhere, `small` on bare metal) gives what `sha1_smol` and base64ct give, for
+    /// engine keys and for keys of other lengths (`accept_key` takes any bytes).
+    #[test]
+    fn accept_key_matches_the_reference_sha1_and_base64() {
+        use base64ct::Encoding as _;
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in (0..=80).chain([24; 200]) {
+            let key: std::vec::Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    b'!' + (seed % 94) as u8
+                })
+                .collect();
+            let mut sha = sha1_smol::Sha1::new();
+            sha.update(&key);
+            sha.update(GUID);
+            let mut want = [0u8; 28];
+            let want = base64ct::Base64::encode(&sha.digest().bytes(), &mut want).unwrap();
+            assert_eq!(accept_key(&key).as_str(), want, "{key:?}");
+        }
+    }
+
     #[test]
     fn key_must_decode_to_exactly_16_bytes() {
         for &bad in BAD_KEYS {
