@@ -15,9 +15,7 @@
 use std::hint::black_box;
 use std::mem;
 
-use wsmachine::{
-    Config, Connection, Event, FrameHeader, Instant, MaskKey, Masker, NoMask, Opcode, Role,
-};
+use wsmachine::{Config, Connection, Event, Instant, MaskKey, NoMask, Opcode, Role};
 
 #[path = "common/workloads.rs"]
 #[allow(dead_code)] // the decode workloads' generators are the other benches'
@@ -90,21 +88,9 @@ const W8_CONNS: usize = 10_000;
 fn w1_wire(count: usize) -> Vec<u8> {
     let mut wire = Vec::new();
     for i in 0..count {
-        let payload = format!("msg {i:012}");
         let key = MaskKey((i as u32).wrapping_mul(2_654_435_761).to_be_bytes());
-        let header = FrameHeader {
-            fin: true,
-            rsv: 0,
-            opcode: Opcode::Text,
-            mask: Some(key),
-            payload_len: 16,
-        };
-        let mut head = [0u8; 14];
-        let n = header.encode(&mut head).unwrap();
-        wire.extend_from_slice(&head[..n]);
-        let start = wire.len();
-        wire.extend_from_slice(payload.as_bytes());
-        Masker::new(key).apply(&mut wire[start..]);
+        let payload = format!("msg {i:012}");
+        workloads::push_frame(&mut wire, Opcode::Text, true, payload.as_bytes(), key);
     }
     wire
 }

@@ -87,18 +87,24 @@ macro_rules! model {
                 }
             }
 
-            #[inline(never)]
-            pub(crate) fn natural(mut buf: &mut [u8]) -> u64 {
+            /// The checksum of a chunk read through `parts()`.
+            #[inline(always)]
+            fn parts_sum(t: &TextChunk<'_>) -> u64 {
+                let (a, b) = t.parts();
+                a.len() as u64 + u64::from(b.as_bytes()[0]) - u64::from(t.is_last)
+            }
+
+            /// The caller's loop with the result moved out by `unwrap` and the chunk bound
+            /// by value; `read` is what it does with each chunk.
+            #[inline(always)]
+            fn by_value(mut buf: &mut [u8], read: impl Fn(TextChunk<'_>) -> u64) -> u64 {
                 let (mut conn, mut sum) = (Conn, 0);
                 loop {
                     let consumed = {
                         let received = conn.receive(&mut *buf).unwrap();
                         match received.event {
                             None => return sum,
-                            Some(Event::Text(t)) => {
-                                let (a, b) = t.parts();
-                                sum += a.len() as u64 + u64::from(b.as_bytes()[0]) - u64::from(t.is_last);
-                            }
+                            Some(Event::Text(t)) => sum += read(t),
                             Some(other) => panic!("{other:?}"),
                         }
                         received.consumed
@@ -108,22 +114,13 @@ macro_rules! model {
             }
 
             #[inline(never)]
-            pub(crate) fn as_str(mut buf: &mut [u8]) -> u64 {
-                let (mut conn, mut sum) = (Conn, 0);
-                loop {
-                    let consumed = {
-                        let received = conn.receive(&mut *buf).unwrap();
-                        match received.event {
-                            None => return sum,
-                            Some(Event::Text(t)) => {
-                                sum += u64::from(t.text.as_bytes()[0]) - u64::from(t.is_last)
-                            }
-                            Some(other) => panic!("{other:?}"),
-                        }
-                        received.consumed
-                    };
-                    buf = &mut std::mem::take(&mut buf)[consumed..];
-                }
+            pub(crate) fn natural(buf: &mut [u8]) -> u64 {
+                by_value(buf, |t| parts_sum(&t))
+            }
+
+            #[inline(never)]
+            pub(crate) fn as_str(buf: &mut [u8]) -> u64 {
+                by_value(buf, |t| u64::from(t.text.as_bytes()[0]) - u64::from(t.is_last))
             }
 
             #[inline(never)]
@@ -134,10 +131,7 @@ macro_rules! model {
                     let Ok(received) = &result else { panic!("{result:?}") };
                     match &received.event {
                         None => return sum,
-                        Some(Event::Text(t)) => {
-                            let (a, b) = t.parts();
-                            sum += a.len() as u64 + u64::from(b.as_bytes()[0]) - u64::from(t.is_last);
-                        }
+                        Some(Event::Text(t)) => sum += parts_sum(t),
                         Some(other) => panic!("{other:?}"),
                     }
                     let consumed = received.consumed;

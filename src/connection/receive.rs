@@ -108,7 +108,7 @@ impl DeflateLink {
 }
 
 /// A whole small data frame at the front of the buffer (see `small_frame`).
-#[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
+#[cfg(not(target_os = "none"))] // the fast path (see `Core::receive_with`)
 #[derive(Clone, Copy, Debug)]
 pub(super) struct SmallFrame {
     text: bool,
@@ -414,30 +414,13 @@ impl Core {
         })
     }
 
-    /// Frames: headers, control payloads and data chunks, until one event or no bytes.
-    // Perf (W1): inlined into `receive`, so the fast path runs without the call and the
-    // register saves of the general loop.
-    #[cfg_attr(not(target_os = "none"), inline(always))]
-    pub(super) fn receive_frames<'a>(
-        &mut self,
-        now: Instant,
-        buf: &'a mut [u8],
-        #[cfg(feature = "deflate")] inflater: Option<Inflater<'a>>,
-    ) -> Result<Received<'a>, Error> {
-        self.receive_frames_loop(
-            now,
-            buf,
-            #[cfg(feature = "deflate")]
-            inflater,
-        )
-    }
-
-    /// The general frame loop behind [`receive_frames`](Self::receive_frames).
+    /// Frames: headers, control payloads and data chunks, until one event or no bytes (the
+    /// small-frame fast path runs before this, in `receive_with`).
     // Out of line on bare metal too (no fast path there): inlined, the loop's frame
     // (650-770 B) also sat under the handshake's head reader (scripts/firmware: flash -44
     // to -288 B; stack client -116 B, both -96 B, framing +160 B).
     #[inline(never)]
-    fn receive_frames_loop<'a>(
+    pub(super) fn receive_frames<'a>(
         &mut self,
         now: Instant,
         buf: &'a mut [u8],
@@ -612,7 +595,7 @@ impl Core {
     /// Anything else (a control frame, a reserved bit or opcode, a wrong mask bit, an
     /// extended length, a limit exceeded, a split frame) gets `None` and takes the full
     /// path, which checks it and reports the same error it always did.
-    #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
+    #[cfg(not(target_os = "none"))] // the fast path (see `Core::receive_with`)
     #[inline(always)]
     pub(super) fn small_frame(&self, buf: &[u8]) -> Option<SmallFrame> {
         let receiver = &self.receiver;
@@ -667,7 +650,7 @@ impl Core {
 
     /// Delivers the frame [`small_frame`](Self::small_frame) found: unmask, check the text
     /// as one whole message, and hand it out in one event.
-    #[cfg(not(target_os = "none"))] // the fast path (see `receive_frames`)
+    #[cfg(not(target_os = "none"))] // the fast path (see `Core::receive_with`)
     #[inline(always)]
     pub(super) fn receive_small<'a>(
         &mut self,
