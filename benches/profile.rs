@@ -36,7 +36,8 @@ fn decode_w1(buf: &mut [u8]) -> (u64, u64) {
                 None => break,
                 Some(Event::Text(t)) => {
                     let (carried, text) = t.parts();
-                    sum += text.bytes().map(u64::from).sum::<u64>() + carried.len() as u64;
+                    sum += text.bytes().map(u64::from).sum::<u64>()
+                        + carried.map_or(0, char::len_utf8) as u64;
                     messages += u64::from(t.is_last());
                 }
                 Some(other) => panic!("unexpected {other:?}"),

@@ -108,8 +108,10 @@ fn decode(buf: &mut [u8], check: Check) -> Delivered {
             let (bytes_sum, len, last) = match received.event {
                 None => break,
                 Some(Event::Text(t)) => {
+                    let mut carried = [0; 4];
                     let (p, s) = t.parts();
-                    let (p, s) = (p.as_bytes(), s.as_bytes());
+                    let p = p.map_or(&[][..], |c| c.encode_utf8(&mut carried).as_bytes());
+                    let s = s.as_bytes();
                     let at = out.bytes + p.len() as u64;
                     (
                         fold(p, out.bytes) ^ fold(s, at),

@@ -128,7 +128,8 @@ impl<'b> MessageAssembler<'b> {
         let fits = match event {
             Event::Text(chunk) => {
                 let (carried, text) = chunk.parts();
-                self.append(carried.as_bytes()) && self.append(text.as_bytes())
+                carried.is_none_or(|c| self.append(c.encode_utf8(&mut [0; 4]).as_bytes()))
+                    && self.append(text.as_bytes())
             }
             Event::Binary(chunk) => self.append(chunk.data),
             _ => true,
@@ -172,11 +173,7 @@ mod tests {
         is_first: bool,
         is_last: bool,
     ) -> Event<'a> {
-        Event::Text(TextChunk {
-            utf8: v.feed(piece).unwrap(),
-            is_first,
-            is_last,
-        })
+        Event::Text(TextChunk::new(v.feed(piece).unwrap(), is_first, is_last))
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Text arrives in pieces that may cut a code point anywhere. [`Utf8Validator::feed`]
 //! validates each piece once, fails on the first byte that can never become valid (so
 //! `F0 90 | 80 28` fails when the `28` arrives), returns the valid part as a borrowed
-//! `&str`, and keeps the 1–3 bytes of a trailing incomplete code point by value.
+//! `&str`, and keeps the 1–3 bytes of a trailing incomplete code point by value; the code
+//! point they complete in the next piece is handed out as a `char`.
 
 use core::fmt;
 
@@ -31,7 +32,7 @@ impl core::error::Error for Utf8Error {}
 /// assert_eq!(first.as_str(), Some(""));
 /// let second = v.feed(&euro[2..]).unwrap();
 /// assert_eq!(second.as_str(), None); // "€" was carried over: read it whole
-/// assert_eq!(second.parts(), ("€", ""));
+/// assert_eq!(second.parts(), (Some('€'), ""));
 /// assert_eq!(std::format!("{second}"), "€");
 /// assert!(v.finish().is_ok());
 /// ```
@@ -46,16 +47,30 @@ pub struct Utf8Validator {
 /// The validated text of one [`Utf8Validator::feed`] call.
 ///
 /// Zero-copy where it can be: the text borrows the input, except for a code point completed
-/// from bytes of earlier calls (held by value, at most 4 bytes) in front of it. Every
+/// from bytes of earlier calls (held by value as a `char`) in front of it. Every
 /// accessor yields the whole text: [`as_str`](Self::as_str) when nothing was carried over,
 /// else [`parts`](Self::parts), [`chars`](Self::chars), [`push_to`](Self::push_to) or
 /// `Display`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Utf8Chunk<'a> {
-    prefix: [u8; 4],
-    prefix_len: u8,
+    // Perf (issue 12, W1): the carried code point as a scalar value, not as its bytes, so
+    // that no accessor returns a reference into the chunk (one pins the chunk, and the
+    // event holding it, in memory and turns a caller's moves into copies: 23 vs 18 ns per
+    // frame); and a `u32` with 0 for none rather than an `Option<char>`, whose niche value
+    // the compiler writes in three narrow stores that a caller's 4-byte load then waits
+    // for. 0 is free: a carried code point is never ASCII.
+    prefix: u32,
     text: &'a str,
+}
+
+impl fmt::Debug for Utf8Chunk<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Utf8Chunk")
+            .field("carried", &self.carried())
+            .field("text", &self.text)
+            .finish()
+    }
 }
 
 impl<'a> Utf8Chunk<'a> {
@@ -64,7 +79,6 @@ impl<'a> Utf8Chunk<'a> {
     pub(crate) const fn with_text<'b>(&self, text: &'b str) -> Utf8Chunk<'b> {
         Utf8Chunk {
             prefix: self.prefix,
-            prefix_len: self.prefix_len,
             text,
         }
     }
@@ -97,8 +111,7 @@ impl Utf8Validator {
             // Fast path: nothing stashed and the input ends in ASCII, so no code point can
             // be left unfinished: one validation of the whole input decides.
             return Ok(Utf8Chunk {
-                prefix: [0; 4],
-                prefix_len: 0,
+                prefix: 0,
                 text: validate(input)?,
             });
         }
@@ -107,8 +120,7 @@ impl Utf8Validator {
 
     /// [`feed`](Self::feed) when a code point may straddle this input's ends.
     fn feed_split<'a>(&mut self, input: &'a [u8]) -> Result<Utf8Chunk<'a>, Utf8Error> {
-        let mut prefix = [0; 4];
-        let mut prefix_len = 0;
+        let mut prefix = 0;
         let mut rest = input;
         if self.len > 0 {
             let len = usize::from(self.len);
@@ -122,19 +134,14 @@ impl Utf8Validator {
             crate::copy_bytes(dst, head);
             rest = tail;
             match core::str::from_utf8(self.stash.get(..total).unwrap_or_default()) {
-                Ok(_) => {
-                    prefix = self.stash;
-                    prefix_len = total;
+                Ok(code_point) => {
+                    prefix = code_point.chars().next().map_or(0, u32::from);
                     self.len = 0;
                 }
                 Err(e) if e.error_len().is_none() => {
                     // Still incomplete: `input` was too short to finish the code point.
                     self.len = u8::try_from(total).map_err(|_| Utf8Error)?;
-                    return Ok(Utf8Chunk {
-                        prefix,
-                        prefix_len: 0,
-                        text: "",
-                    });
+                    return Ok(Utf8Chunk { prefix, text: "" });
                 }
                 Err(_) => return Err(Utf8Error),
             }
@@ -156,12 +163,7 @@ impl Utf8Validator {
             crate::copy_bytes(dst, tail);
             self.len = u8::try_from(tail.len()).map_err(|_| Utf8Error)?;
         }
-        let prefix_len = u8::try_from(prefix_len).map_err(|_| Utf8Error)?;
-        Ok(Utf8Chunk {
-            prefix,
-            prefix_len,
-            text,
-        })
+        Ok(Utf8Chunk { prefix, text })
     }
 
     /// Ends the text: an unfinished code point is an error.
@@ -185,8 +187,7 @@ impl<'a> Utf8Chunk<'a> {
     #[inline]
     pub(crate) fn whole(bytes: &'a [u8]) -> Result<Self, Utf8Error> {
         Ok(Self {
-            prefix: [0; 4],
-            prefix_len: 0,
+            prefix: 0,
             text: validate(bytes)?,
         })
     }
@@ -195,8 +196,7 @@ impl<'a> Utf8Chunk<'a> {
 impl<'a> Utf8Chunk<'a> {
     /// The empty chunk.
     pub const EMPTY: Self = Self {
-        prefix: [0; 4],
-        prefix_len: 0,
+        prefix: 0,
         text: "",
     };
 
@@ -205,7 +205,7 @@ impl<'a> Utf8Chunk<'a> {
     /// [`push_to`](Self::push_to), [`chars`](Self::chars) or `Display` then.
     #[inline]
     pub const fn as_str(&self) -> Option<&'a str> {
-        if self.prefix_len == 0 {
+        if self.prefix == 0 {
             Some(self.text)
         } else {
             None
@@ -213,15 +213,23 @@ impl<'a> Utf8Chunk<'a> {
     }
 
     /// The whole text in its two parts, to be used together: the code point completed from
-    /// earlier input (held by value, empty if none), then the text borrowed from the input.
+    /// earlier input (`None` if there was none), then the text borrowed from the input.
+    ///
+    /// ```
+    /// # let chunk = wsmachine::Utf8Chunk::EMPTY;
+    /// let mut text = String::new();
+    /// let (carried, borrowed) = chunk.parts();
+    /// text.extend(carried);
+    /// text.push_str(borrowed);
+    /// ```
     #[inline]
-    pub fn parts(&self) -> (&str, &'a str) {
+    pub const fn parts(&self) -> (Option<char>, &'a str) {
         (self.carried(), self.text)
     }
 
     /// Every character of the text, the carried-over code point first.
-    pub fn chars(&self) -> core::iter::Chain<core::str::Chars<'_>, core::str::Chars<'a>> {
-        self.carried().chars().chain(self.text.chars())
+    pub fn chars(&self) -> core::iter::Chain<core::option::IntoIter<char>, core::str::Chars<'a>> {
+        self.carried().into_iter().chain(self.text.chars())
     }
 
     /// Appends the whole text to `out` (a `String`, a `heapless::String`, a formatter).
@@ -229,13 +237,19 @@ impl<'a> Utf8Chunk<'a> {
     /// # Errors
     /// Whatever `out` returns (for example a full fixed-capacity string).
     pub fn push_to<W: fmt::Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
-        out.write_str(self.carried())?;
+        if let Some(c) = self.carried() {
+            out.write_char(c)?;
+        }
         out.write_str(self.text)
     }
 
     /// Total length in bytes of the whole text.
     pub const fn len(&self) -> usize {
-        self.prefix_len as usize + self.text.len()
+        let carried = match self.carried() {
+            Some(c) => c.len_utf8(),
+            None => 0,
+        };
+        carried + self.text.len()
     }
 
     /// Whether there is no text at all.
@@ -250,16 +264,26 @@ impl<'a> Utf8Chunk<'a> {
         self.text
     }
 
+    /// The carried code point's scalar value (0 for none) and the borrowed text, for
+    /// [`TextChunk`](crate::TextChunk)'s flat layout.
     #[inline]
-    fn carried(&self) -> &str {
-        if self.prefix_len == 0 {
-            return ""; // the common case: no code point straddled two reads
+    pub(crate) const fn raw(&self) -> (u32, &'a str) {
+        (self.prefix, self.text)
+    }
+
+    /// The inverse of [`raw`](Self::raw).
+    #[inline]
+    pub(crate) const fn from_raw(prefix: u32, text: &'a str) -> Self {
+        Self { prefix, text }
+    }
+
+    #[inline]
+    const fn carried(&self) -> Option<char> {
+        if self.prefix == 0 {
+            None // the common case: no code point straddled two reads
+        } else {
+            char::from_u32(self.prefix)
         }
-        let bytes = self
-            .prefix
-            .get(..usize::from(self.prefix_len))
-            .unwrap_or_default();
-        core::str::from_utf8(bytes).unwrap_or_default()
     }
 }
 
@@ -361,6 +385,38 @@ mod tests {
         }
         let singles: Vec<&[u8]> = bytes.chunks(1).collect();
         assert_eq!(feed_all(&singles).unwrap(), text);
+    }
+
+    #[test]
+    fn every_accessor_yields_the_whole_text_of_a_chunk() {
+        // Code points of 2, 3 and 4 bytes split at every place, each around ASCII.
+        for text in ["aéb", "a€b", "a😀b", "é", "😀😀"] {
+            let bytes = text.as_bytes();
+            for at in 0..=bytes.len() {
+                let mut v = Utf8Validator::new();
+                let mut whole = String::new();
+                for piece in [&bytes[..at], &bytes[at..]] {
+                    let chunk = v.feed(piece).unwrap();
+                    let (carried, borrowed) = chunk.parts();
+                    let mut joined: String = carried.into_iter().collect();
+                    joined.push_str(borrowed);
+                    assert_eq!(chunk.chars().collect::<String>(), joined, "{text} at {at}");
+                    assert_eq!(std::format!("{chunk}"), joined);
+                    assert_eq!(chunk.len(), joined.len());
+                    assert_eq!(chunk.is_empty(), joined.is_empty());
+                    // Only a carried code point keeps the text from being one `&str`.
+                    assert_eq!(chunk.as_str(), carried.is_none().then_some(borrowed));
+                    let debug = std::format!("{chunk:?}");
+                    assert!(
+                        debug.contains(&std::format!("carried: {carried:?}")),
+                        "{debug}"
+                    );
+                    whole.push_str(&joined);
+                }
+                v.finish().unwrap();
+                assert_eq!(whole, text, "{text} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -22,7 +22,9 @@ fn echo_with_per_event_drain(wire: &mut [u8]) -> Vec<u8> {
         let consumed = received.consumed;
         let Some(event) = received.event else { break };
         if let Event::Text(chunk) = event {
+            let mut code_point = [0; 4];
             let (carried, text) = chunk.parts();
+            let carried = carried.map_or("", |c| c.encode_utf8(&mut code_point));
             for (piece, last) in [(carried, false), (text, chunk.is_last())] {
                 if !piece.is_empty() || last {
                     let n = server

@@ -231,7 +231,11 @@ fn a_text_chunk_with_a_carried_code_point_reads_whole() {
         None,
         "the carried code point is not in the buffer"
     );
-    assert_eq!(chunk.parts(), ("€", "b"));
+    assert_eq!(chunk.parts(), (Some('€'), "b"));
+    assert_eq!(
+        format!("{chunk:?}"),
+        r#"TextChunk { carried: Some('€'), text: "b", is_first: false, is_last: true }"#
+    );
     assert_eq!(chunk.to_string(), "€b");
     assert_eq!(chunk.chars().collect::<String>(), "€b");
     assert_eq!(chunk.len(), "€b".len());

@@ -9,11 +9,13 @@
 //! - `as_str`: the same, but the chunk is read through its borrowed `&str` field only;
 //! - `by_ref`: the result matched where it lies, the chunk read with `parts()`.
 //!
-//! The models differ in the chunk: `stash` carries a split code point by value, as
-//! `TextChunk` does (so `parts()` returns a `&str` into the chunk itself), and `no_stash`
-//! has no such field. A reference into the chunk makes it (and the result it came from)
-//! live in memory, so the moves become copies, and the copies' 16-byte loads read fields
-//! just written with narrower stores, which the CPU cannot forward.
+//! The models differ in the chunk: `stash` carries a split code point as bytes, as
+//! `TextChunk` did until 7 Dec 2026 (so `parts()` returned a `&str` into the chunk itself),
+//! `char_stash` carries it as an `Option<char>` that `parts()` returns by value (as
+//! `TextChunk` does now), and `no_stash` has no such field. A reference into the chunk
+//! makes it (and the result it came from) live in memory, so the moves become copies, and
+//! the copies' 16-byte loads read fields just written with narrower stores, which the CPU
+//! cannot forward; a `char` returned by value does not.
 //!
 //! Run: `cargo bench -p wsmachine-compare --bench event_shape` (a few seconds). Medians of
 //! 7 reps, ns per frame.
@@ -22,16 +24,17 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-/// One model: `$chunk` is the text chunk's definition, `$parts` its `parts()` body.
+/// One model: `$chunk` is the text chunk's definition, `$head` the type of the carried part
+/// `parts()` returns, `$parts` its body, `$head_len` the carried part's length in bytes.
 macro_rules! model {
-    ($name:ident, { $($chunk:tt)* }, $new:expr, |$c:ident| $parts:expr) => {
+    ($name:ident, { $($chunk:tt)* }, $new:expr, $head:ty, |$c:ident| $parts:expr, |$h:ident| $head_len:expr) => {
         mod $name {
             #[derive(Clone, Copy, Debug)]
             pub(crate) struct TextChunk<'a> { $($chunk)* }
 
             impl<'a> TextChunk<'a> {
                 #[inline]
-                pub(crate) fn parts(&self) -> (&str, &'a str) {
+                pub(crate) fn parts(&self) -> ($head, &'a str) {
                     let $c = self;
                     $parts
                 }
@@ -91,7 +94,8 @@ macro_rules! model {
             #[inline(always)]
             fn parts_sum(t: &TextChunk<'_>) -> u64 {
                 let (a, b) = t.parts();
-                a.len() as u64 + u64::from(b.as_bytes()[0]) - u64::from(t.is_last)
+                let $h = a;
+                $head_len as u64 + u64::from(b.as_bytes()[0]) - u64::from(t.is_last)
             }
 
             /// The caller's loop with the result moved out by `unwrap` and the chunk bound
@@ -146,17 +150,30 @@ model!(
     stash,
     { pub(crate) text: &'a str, pub(crate) carried: [u8; 4], pub(crate) carried_len: u8, pub(crate) is_last: bool },
     |text| TextChunk { text, carried: [0; 4], carried_len: 0, is_last: true },
+    &str,
     |c| (
         core::str::from_utf8(&c.carried[..usize::from(c.carried_len)]).unwrap_or_default(),
         c.text
-    )
+    ),
+    |h| h.len()
+);
+
+model!(
+    char_stash,
+    { pub(crate) text: &'a str, pub(crate) carried: Option<char>, pub(crate) is_last: bool },
+    |text| TextChunk { text, carried: None, is_last: true },
+    Option<char>,
+    |c| (c.carried, c.text),
+    |h| h.map_or(0, char::len_utf8)
 );
 
 model!(
     no_stash,
     { pub(crate) text: &'a str, pub(crate) is_last: bool },
     |text| TextChunk { text, is_last: true },
-    |c| ("", c.text)
+    &str,
+    |c| ("", c.text),
+    |h| h.len()
 );
 
 const N: usize = 100_000;
@@ -178,10 +195,13 @@ fn wire() -> Vec<u8> {
 
 fn main() {
     let wire = wire();
-    let runs: [(&str, Loop); 6] = [
+    let runs: [(&str, Loop); 9] = [
         ("stash natural", stash::natural),
         ("stash as_str", stash::as_str),
         ("stash by_ref", stash::by_ref),
+        ("char_stash natural", char_stash::natural),
+        ("char_stash as_str", char_stash::as_str),
+        ("char_stash by_ref", char_stash::by_ref),
         ("no_stash natural", no_stash::natural),
         ("no_stash as_str", no_stash::as_str),
         ("no_stash by_ref", no_stash::by_ref),

@@ -256,7 +256,9 @@ fn dec_wsmachine(w: &Wire, work: &mut Vec<u8>, full: bool) -> Got {
             match received.event {
                 None => return consumed + received.consumed,
                 Some(Event::Text(t)) => {
+                    let mut code_point = [0; 4];
                     let (a, b) = t.parts();
+                    let a = a.map_or("", |c| c.encode_utf8(&mut code_point));
                     got.chunk(a.as_bytes(), false, full);
                     got.chunk(b.as_bytes(), t.is_last(), full);
                 }
@@ -288,7 +290,9 @@ fn dec_wsmachine_by_ref(w: &Wire, work: &mut Vec<u8>) -> Got {
             match &received.event {
                 None => return consumed + received.consumed,
                 Some(Event::Text(t)) => {
+                    let mut code_point = [0; 4];
                     let (a, b) = t.parts();
+                    let a = a.map_or("", |c| c.encode_utf8(&mut code_point));
                     got.chunk(a.as_bytes(), false, false);
                     got.chunk(b.as_bytes(), t.is_last(), false);
                 }

@@ -152,7 +152,7 @@ fn step(
                     close = Some((CloseCode::MessageTooBig, "message too big"));
                 } else {
                     let (carried, text) = chunk.parts();
-                    message.push_str(carried);
+                    message.extend(carried);
                     message.push_str(text);
                     if chunk.is_last() {
                         texts.push(std::mem::take(message));

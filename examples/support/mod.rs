@@ -280,9 +280,11 @@ pub fn echo_chunk<M: MaskSource>(
     match event {
         Event::Text(chunk) => {
             let (carried, text) = chunk.parts();
-            if !carried.is_empty() {
+            if let Some(c) = carried {
+                let mut code_point = [0; 4];
+                let carried = c.encode_utf8(&mut code_point).as_bytes();
                 send_into(out, scratch, |buf| {
-                    conn.send_fragment(MessageKind::Text, carried.as_bytes(), false, buf)
+                    conn.send_fragment(MessageKind::Text, carried, false, buf)
                 })?;
             }
             let (text, last) = (text.as_bytes(), chunk.is_last());

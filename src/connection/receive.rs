@@ -686,11 +686,7 @@ impl Core {
             let Ok(utf8) = Utf8Chunk::whole(payload) else {
                 return Err(self.fail(Error::Protocol(ProtocolViolation::InvalidUtf8)));
             };
-            Event::Text(TextChunk {
-                utf8,
-                is_first: true,
-                is_last: true,
-            })
+            Event::Text(TextChunk::new(utf8, true, true))
         } else {
             Event::Binary(BinaryChunk {
                 data: payload,
@@ -946,11 +942,7 @@ impl Core {
             if utf8.is_empty() && !is_first && !is_last {
                 return Ok(None);
             }
-            Event::Text(TextChunk {
-                utf8,
-                is_first,
-                is_last,
-            })
+            Event::Text(TextChunk::new(utf8, is_first, is_last))
         } else {
             if chunk.is_empty() && !is_first && !is_last {
                 return Ok(None);

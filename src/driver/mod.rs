@@ -723,10 +723,7 @@ impl Core {
                     Mode::Whole => {
                         let mut text = match core::mem::replace(&mut self.partial, Partial::None) {
                             Partial::Text(text) if !chunk.is_first() => text,
-                            _ => {
-                                let (carried, rest) = chunk.parts();
-                                String::with_capacity(carried.len() + rest.len())
-                            }
+                            _ => String::with_capacity(chunk.len()),
                         };
                         push_text(&mut text, &chunk);
                         if chunk.is_last() {
@@ -1197,7 +1194,7 @@ fn push_command(
 /// Appends a text chunk's text: it is valid UTF-8 already, so no check runs again.
 fn push_text(text: &mut String, chunk: &TextChunk<'_>) {
     let (carried, rest) = chunk.parts();
-    text.push_str(carried);
+    text.extend(carried);
     text.push_str(rest);
 }
 

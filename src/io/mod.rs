@@ -265,11 +265,7 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
                 // (returning the event itself from the read loop is the borrow checker's
                 // conditional-return case, which stable Rust refuses).
                 let text = crate::utf8::revalidate(bytes(at));
-                Event::Text(TextChunk {
-                    utf8: prefix.with_text(text),
-                    is_first,
-                    is_last,
-                })
+                Event::Text(TextChunk::new(prefix.with_text(text), is_first, is_last))
             }
             Located::Binary {
                 at,
@@ -386,8 +382,8 @@ fn locate(base: usize, event: &Event<'_>) -> Option<Located> {
     };
     Some(match event {
         Event::Text(chunk) => Located::Text {
-            prefix: chunk.utf8.with_text(""),
-            at: at(chunk.utf8.borrowed().as_bytes()),
+            prefix: chunk.utf8().with_text(""),
+            at: at(chunk.utf8().borrowed().as_bytes()),
             is_first: chunk.is_first(),
             is_last: chunk.is_last(),
         },

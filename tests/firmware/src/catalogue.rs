@@ -472,7 +472,9 @@ pub fn byte_by_byte(io: &mut Io) {
             let consumed = received.consumed;
             match received.event {
                 Some(Event::Text(chunk)) => {
+                    let mut code_point = [0; 4];
                     let (carried, rest) = chunk.parts();
+                    let carried = carried.map_or("", |c| c.encode_utf8(&mut code_point));
                     for &b in carried.as_bytes().iter().chain(rest.as_bytes()) {
                         if let Some(slot) = text.get_mut(text_len) {
                             *slot = b;

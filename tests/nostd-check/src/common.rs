@@ -70,9 +70,11 @@ pub fn drive<M: MaskSource>(conn: &mut Connection<M>, bytes: &mut [u8], step: us
         match received.event {
             Some(Event::Text(chunk)) => {
                 let (carried, text) = chunk.parts();
-                if !carried.is_empty() {
+                if let Some(c) = carried {
+                    let mut code_point = [0; 4];
+                    let carried = c.encode_utf8(&mut code_point).as_bytes();
                     total += conn
-                        .send_fragment(MessageKind::Text, carried.as_bytes(), false, &mut out)
+                        .send_fragment(MessageKind::Text, carried, false, &mut out)
                         .unwrap_or(0);
                 }
                 total += conn
