@@ -234,7 +234,7 @@ fn a_text_chunk_with_a_carried_code_point_reads_whole() {
     assert_eq!(chunk.parts(), (Some('€'), "b"));
     assert_eq!(
         format!("{chunk:?}"),
-        r#"TextChunk { carried: Some('€'), text: "b", is_first: false, is_last: true }"#
+        r#"TextChunk { text: "b", is_first: false, is_last: true, carried: Some('€') }"#
     );
     assert_eq!(chunk.to_string(), "€b");
     assert_eq!(chunk.chars().collect::<String>(), "€b");
