@@ -267,9 +267,9 @@ impl<M: MaskSource> Connection<M> {
     ///
     /// In a hot loop of small messages, match the result where it lies
     /// (`let result = conn.receive(now, buf); match &result { .. }`) rather than moving it
-    /// out with `?` or `unwrap` and binding the chunk by value: the moves copy the result
-    /// (136 bytes on x86_64) right after the engine wrote it, which the CPU cannot forward
-    /// (W1 in the README's performance section: 14 ns against 23 ns per 16-byte message).
+    /// out with `?` or `unwrap` and binding the event by value: the moves copy the whole
+    /// result (136 bytes on x86_64) out of the slot the engine wrote it to (W1 in the
+    /// README's performance section: 13.5 ns against 16.7 ns per 16-byte message).
     ///
     /// # Errors
     /// [`Error::Protocol`] or [`Error::Handshake`] when the peer broke the rules; the
