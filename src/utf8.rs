@@ -62,7 +62,8 @@ pub struct Utf8Chunk<'a> {
 }
 
 impl<'a> Utf8Chunk<'a> {
-    /// The same carried code point with other text: lets an adapter re-borrow the text from its buffer.
+    /// The same carried code point with other text: lets an adapter re-borrow the text
+    /// from its buffer.
     #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
     pub(crate) const fn with_text<'b>(&self, text: &'b str) -> Utf8Chunk<'b> {
         Utf8Chunk {
