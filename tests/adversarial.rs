@@ -968,3 +968,60 @@ fn origin_is_exposed_for_the_application_to_refuse_with_403() {
     let twice = REQUEST.replacen("\r\n\r\n", "\r\nOrigin: a\r\nOrigin: b\r\n\r\n", 1);
     rejects(twice.as_bytes(), HandshakeFailure::DuplicateHeader, 400);
 }
+
+#[test]
+fn whole_small_frames_meet_every_limit_at_every_length_taken_whole_or_byte_by_byte() {
+    // A whole frame of at most 125 bytes in one read takes the receive fast path; byte
+    // by byte it takes the frame loop (`upgraded_run` checks both agree). Each length
+    // against limits just below, at and above it.
+    let limits = [
+        (0, 64),
+        (16, 16),
+        (17, 16),
+        (16, 17),
+        (124, 1 << 20),
+        (1 << 20, 125),
+    ];
+    for (max_frame, max_message) in limits {
+        let config = Config::new()
+            .with_max_frame_len(max_frame)
+            .with_max_message_len(max_message);
+        for role in [Role::Server, Role::Client] {
+            for len in [0, 1, 15, 16, 17, 123, 124, 125] {
+                let payload = vec![b'a'; len];
+                for opcode in [0x1, 0x2] {
+                    let input = frame(peer(role), true, opcode, &payload);
+                    let (events, wire) = upgraded_run(role, config, &input);
+                    let want = if len as u64 > max_frame {
+                        Ev::Error(Error::Protocol(ProtocolViolation::FrameTooLarge))
+                    } else if len as u64 > max_message {
+                        Ev::Error(Error::Protocol(ProtocolViolation::MessageTooLarge))
+                    } else if opcode == 0x1 {
+                        Ev::Text("a".repeat(len))
+                    } else {
+                        Ev::Binary(payload.clone())
+                    };
+                    let failed = matches!(want, Ev::Error(_));
+                    assert_eq!(events, [want], "{max_frame} {max_message} {role:?} {len}");
+                    assert_eq!(
+                        wire.ends_with(&frame(role, true, 0x8, &1009u16.to_be_bytes())),
+                        failed
+                    );
+                }
+            }
+        }
+    }
+    // No fragment allowed: even a whole one-frame message fails, with 1008.
+    let config = Config::new().with_max_fragments(0);
+    for role in [Role::Server, Role::Client] {
+        let input = frame(peer(role), true, 0x1, b"hi");
+        let (events, wire) = upgraded_run(role, config, &input);
+        assert_eq!(
+            events,
+            [Ev::Error(Error::Protocol(
+                ProtocolViolation::TooManyFragments
+            ))]
+        );
+        assert!(wire.ends_with(&frame(role, true, 0x8, &1008u16.to_be_bytes())));
+    }
+}

@@ -68,6 +68,10 @@ pub(crate) struct Core {
     /// no HTTP parsing and no HTTP error writer at all (nor their panic paths; see
     /// tests/nostd-check and tests/firmware).
     handshake: Option<Handshake>,
+    /// The receive fast path's length bound (see `Core::small_limit`), worked out once
+    /// from the immutable config.
+    #[cfg(not(target_os = "none"))]
+    small_limit: u8,
 }
 
 /// The opening handshake's code for one role, reached only through a connection's
@@ -527,6 +531,8 @@ impl Core {
         // One struct expression, nothing set afterwards: built in place, never copied.
         Self {
             timers: phase.starting_timers(&config, now),
+            #[cfg(not(target_os = "none"))]
+            small_limit: Self::small_limit(&config),
             config,
             role,
             phase,

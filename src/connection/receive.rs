@@ -118,49 +118,53 @@ pub(super) struct SmallFrame {
     masker: Option<Masker>,
 }
 
-/// Moves `buf[from..from + len]` to `to` (`to <= from`, else nothing is moved): 8 to 16
-/// bytes (W1's messages) as two overlapping word moves, others a word at a time. Written
-/// with checked accesses, not `copy_within`, so no panic path is kept (tests/nostd-check).
+/// Unmasks `buf[from..from + len]` with `masker` and writes it at `to` (`to <= from`, else
+/// nothing is written): 8 to 16 bytes (W1's messages) as two overlapping words, each read,
+/// unmasked and written in registers, others a word at a time. Written with checked
+/// accesses, not `copy_within`, so no panic path is kept (tests/nostd-check).
+// Perf (W1): one pass, not a move and then `Masker::apply` over the moved bytes (the
+// profile loop's unmask and move took 47 instructions per 16-byte message that way).
 #[cfg(not(target_os = "none"))] // the fast path's (see `receive_small`)
 #[inline(always)]
-fn move_back(buf: &mut [u8], from: usize, len: usize, to: usize) {
+fn unmask_back(buf: &mut [u8], from: usize, len: usize, to: usize, masker: Masker) {
     let (Some(back), Some(region)) = (from.checked_sub(to), buf.get_mut(to..from + len)) else {
         return;
     };
     let word = |buf: &[u8], at: usize| buf.get(at..).and_then(<[u8]>::first_chunk::<8>).copied();
+    let key = masker.word_at(0);
     if (8..=16).contains(&len)
         && let (Some(head), Some(tail)) = (word(region, back), word(region, back + len - 8))
     {
         // Both words are read before either is written, so the overlap is harmless.
         if let Some(d) = region.first_chunk_mut::<8>() {
-            *d = head;
+            *d = (u64::from_ne_bytes(head) ^ key).to_ne_bytes();
         }
         if let Some(d) = region
             .get_mut(len - 8..)
             .and_then(<[u8]>::first_chunk_mut::<8>)
         {
-            *d = tail;
+            *d = (u64::from_ne_bytes(tail) ^ masker.word_at(len - 8)).to_ne_bytes();
         }
         return;
     }
     // Word `i` is read before it is written `back` bytes lower, and that write ends before
-    // word `i + 1`'s source begins: every byte is read before it is overwritten.
+    // word `i + 1`'s source begins: every byte is read before it is overwritten. Words
+    // start at multiples of 8, where the key's phase is the first byte's.
     let mut at = 0;
     while at + 8 <= len {
         if let Some(w) = word(region, at + back)
             && let Some(d) = region.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<8>)
         {
-            *d = w;
+            *d = (u64::from_ne_bytes(w) ^ key).to_ne_bytes();
         }
         at += 8;
     }
-    while at < len {
-        if let Some(&b) = region.get(at + back)
-            && let Some(d) = region.get_mut(at)
+    for (i, k) in (at..len).zip(key.to_ne_bytes()) {
+        if let Some(&b) = region.get(i + back)
+            && let Some(d) = region.get_mut(i)
         {
-            *d = b;
+            *d = b ^ k;
         }
-        at += 1;
     }
 }
 
@@ -588,6 +592,20 @@ impl Core {
         }
     }
 
+    /// The fast path's bound on a frame's 7-bit length: one more than the longest payload
+    /// every limit the full path checks at a header lets through in one whole frame (at
+    /// most 125, the longest without an extended length; 0 when `max_fragments` is 0, so
+    /// nothing takes the fast path then). DoS: the same limits, checked with one compare.
+    #[cfg(not(target_os = "none"))] // the fast path (see `Core::receive_with`)
+    pub(super) fn small_limit(config: &crate::Config) -> u8 {
+        if config.max_fragments == 0 {
+            return 0;
+        }
+        let longest = config.max_frame_len.min(config.max_message_len).min(125);
+        // `longest` is at most 125, so the conversion cannot fail.
+        u8::try_from(longest + 1).unwrap_or(0)
+    }
+
     /// The fast path's test: `buf` starts with a whole unfragmented Text or Binary frame of
     /// at most 125 bytes, masked as the role requires and within every limit, while no
     /// frame, header or fragmented message is in progress and the connection is open.
@@ -621,16 +639,9 @@ impl Core {
         };
         let len = *b1 & 0x7f;
         // RFC 6455 §5.1: clients MUST mask, servers MUST NOT (else the full path fails).
+        // The bound keeps out extended lengths and whatever the limits refuse.
         let masked = *b1 & 0x80 != 0;
-        if len > 125 || masked != self.role.is_server() {
-            return None;
-        }
-        // DoS: the same limits the full path checks at the header.
-        let config = &self.config;
-        if u64::from(len) > config.max_frame_len
-            || u64::from(len) > config.max_message_len
-            || config.max_fragments == 0
-        {
+        if len >= self.small_limit || masked != self.role.is_server() {
             return None;
         }
         let len = usize::from(len);
@@ -668,10 +679,9 @@ impl Core {
         // Two unmask arms, not one after an optional move: merged, W1's profile loop took
         // 286 instructions instead of 268.
         let start = match small.masker {
-            Some(mut masker) if small.text && back <= small.start => {
+            Some(masker) if small.text && back <= small.start => {
                 let to = small.start - back;
-                move_back(buf, small.start, small.len, to);
-                masker.apply(buf.get_mut(to..to + small.len).unwrap_or_default());
+                unmask_back(buf, small.start, small.len, to, masker);
                 to
             }
             Some(mut masker) => {
@@ -990,17 +1000,20 @@ impl Core {
 }
 
 #[cfg(all(test, not(target_os = "none")))]
-mod move_tests {
+mod unmask_tests {
     #[test]
-    fn move_back_matches_copy_within_at_every_length_and_distance() {
+    fn unmask_back_matches_copy_within_and_apply_at_every_length_and_distance() {
+        use crate::frame::{MaskKey, Masker};
+        let key = MaskKey([0x5a, 0x01, 0xc3, 0x7e]);
         for len in 0..=40 {
             for back in 0..8 {
                 let from = 8;
                 let original: std::vec::Vec<u8> = (0..60).collect();
                 let mut want = original.clone();
                 want.copy_within(from..from + len, from - back);
+                Masker::new(key).apply(&mut want[from - back..from - back + len]);
                 let mut got = original.clone();
-                super::move_back(&mut got, from, len, from - back);
+                super::unmask_back(&mut got, from, len, from - back, Masker::new(key));
                 assert_eq!(got, want, "len {len} back {back}");
             }
         }

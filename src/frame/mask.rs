@@ -120,6 +120,16 @@ impl Masker {
         self.advance(len);
     }
 
+    /// The key as a word (see `word`) for the eight payload bytes that start `offset`
+    /// bytes after the masker's position, the masker itself unmoved.
+    #[cfg(not(target_os = "none"))] // the receive fast path's (see `connection::receive`)
+    #[inline]
+    pub(crate) fn word_at(self, offset: usize) -> u64 {
+        let mut at = self;
+        at.advance(offset);
+        at.word()
+    }
+
     fn word(&self) -> u64 {
         // The key twice, as bytes [a, b, c, d, a, b, c, d] in memory order on either
         // endianness; one 32-bit load and a shift (byte by byte, LLVM built it with
