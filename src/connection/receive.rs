@@ -118,18 +118,20 @@ pub(super) struct SmallFrame {
     masker: Option<Masker>,
 }
 
-/// Unmasks `buf[from..from + len]` with `masker` and writes it at `to` (`to <= from`, else
-/// nothing is written): 8 to 16 bytes (W1's messages) as two overlapping words, each read,
-/// unmasked and written in registers, others a word at a time. Written with checked
-/// accesses, not `copy_within`, so no panic path is kept (tests/nostd-check).
+/// Unmasks `frame[from..]` with `masker`, writes it at `to` (`to <= from`) and returns
+/// the unmasked bytes there (empty if `to > from`, where nothing is written): 8 to 16
+/// bytes (W1's messages) as two overlapping words, each read, unmasked and written in
+/// registers, others a word at a time. Written with checked accesses, not `copy_within`,
+/// so no panic path is kept (tests/nostd-check).
 // Perf (W1): one pass, not a move and then `Masker::apply` over the moved bytes (the
 // profile loop's unmask and move took 47 instructions per 16-byte message that way).
 #[cfg(not(target_os = "none"))] // the fast path's (see `receive_small`)
 #[inline(always)]
-fn unmask_back(buf: &mut [u8], from: usize, len: usize, to: usize, masker: Masker) {
-    let (Some(back), Some(region)) = (from.checked_sub(to), buf.get_mut(to..from + len)) else {
-        return;
+fn unmask_back(frame: &mut [u8], from: usize, to: usize, masker: Masker) -> &mut [u8] {
+    let (Some(back), Some(region)) = (from.checked_sub(to), frame.get_mut(to..)) else {
+        return &mut [];
     };
+    let len = region.len() - back;
     let word = |buf: &[u8], at: usize| buf.get(at..).and_then(<[u8]>::first_chunk::<8>).copied();
     let key = masker.word_at(0);
     if (8..=16).contains(&len)
@@ -145,27 +147,31 @@ fn unmask_back(buf: &mut [u8], from: usize, len: usize, to: usize, masker: Maske
         {
             *d = (u64::from_ne_bytes(tail) ^ masker.word_at(len - 8)).to_ne_bytes();
         }
-        return;
-    }
-    // Word `i` is read before it is written `back` bytes lower, and that write ends before
-    // word `i + 1`'s source begins: every byte is read before it is overwritten. Words
-    // start at multiples of 8, where the key's phase is the first byte's.
-    let mut at = 0;
-    while at + 8 <= len {
-        if let Some(w) = word(region, at + back)
-            && let Some(d) = region.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<8>)
-        {
-            *d = (u64::from_ne_bytes(w) ^ key).to_ne_bytes();
+    } else {
+        // Word `i` is read before it is written `back` bytes lower, and that write ends
+        // before word `i + 1`'s source begins: every byte is read before it is
+        // overwritten. Words start at multiples of 8, where the key's phase is the first
+        // byte's.
+        let mut at = 0;
+        while at + 8 <= len {
+            if let Some(w) = word(region, at + back)
+                && let Some(d) = region.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<8>)
+            {
+                *d = (u64::from_ne_bytes(w) ^ key).to_ne_bytes();
+            }
+            at += 8;
         }
-        at += 8;
-    }
-    for (i, k) in (at..len).zip(key.to_ne_bytes()) {
-        if let Some(&b) = region.get(i + back)
-            && let Some(d) = region.get_mut(i)
-        {
-            *d = b ^ k;
+        for (i, k) in (at..len).zip(key.to_ne_bytes()) {
+            if let Some(&b) = region.get(i + back)
+                && let Some(d) = region.get_mut(i)
+            {
+                *d = b ^ k;
+            }
         }
     }
+    region
+        .split_at_mut_checked(len)
+        .map_or(&mut [], |(payload, _)| payload)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -669,29 +675,33 @@ impl Core {
         small: SmallFrame,
     ) -> Result<Received<'a>, Error> {
         let end = small.start + small.len;
+        let Some((frame, _)) = buf.split_at_mut_checked(end) else {
+            // Unreachable: `small_frame` checked that `buf` holds `end` bytes.
+            return Ok(Received {
+                consumed: 0,
+                event: None,
+            });
+        };
         // Perf (W1): `core::str::from_utf8` goes byte by byte until its pointer is 8-aligned
         // (about 160 instructions for 16 bytes at an odd address, 50 aligned). A masked
         // text payload is rewritten by the unmask anyway, so it is written up to 7 bytes
         // lower, into its own consumed header and key, at the 8-byte boundary below it.
-        let back = buf
+        let back = frame
             .get(small.start)
             .map_or(0, |b| core::ptr::from_ref(b).addr() % 8);
         // Two unmask arms, not one after an optional move: merged, W1's profile loop took
         // 286 instructions instead of 268.
-        let start = match small.masker {
+        let payload: &'a [u8] = match small.masker {
             Some(masker) if small.text && back <= small.start => {
-                let to = small.start - back;
-                unmask_back(buf, small.start, small.len, to, masker);
-                to
+                unmask_back(frame, small.start, small.start - back, masker)
             }
             Some(mut masker) => {
-                masker.apply(buf.get_mut(small.start..end).unwrap_or_default());
-                small.start
+                let payload = frame.get_mut(small.start..).unwrap_or_default();
+                masker.apply(payload);
+                payload
             }
-            None => small.start,
+            None => frame.get(small.start..).unwrap_or_default(),
         };
-        // `small_frame` checked that `buf` holds `end` bytes; the default is never taken.
-        let payload: &'a [u8] = buf.get(start..start + small.len).unwrap_or_default();
         let event = if small.text {
             let Ok(utf8) = Utf8Chunk::whole(payload) else {
                 return Err(self.fail(Error::Protocol(ProtocolViolation::InvalidUtf8)));
@@ -1013,7 +1023,14 @@ mod unmask_tests {
                 want.copy_within(from..from + len, from - back);
                 Masker::new(key).apply(&mut want[from - back..from - back + len]);
                 let mut got = original.clone();
-                super::unmask_back(&mut got, from, len, from - back, Masker::new(key));
+                let payload =
+                    super::unmask_back(&mut got[..from + len], from, from - back, Masker::new(key))
+                        .to_vec();
+                assert_eq!(
+                    payload,
+                    want[from - back..from - back + len],
+                    "len {len} back {back}"
+                );
                 assert_eq!(got, want, "len {len} back {back}");
             }
         }
