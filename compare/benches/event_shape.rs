@@ -24,6 +24,10 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+#[path = "common/w1.rs"]
+#[allow(dead_code)] // its reads are the other benches'
+mod w1;
+
 /// One model: `$chunk` is the text chunk's definition, `$head` the type of the carried part
 /// `parts()` returns, `$parts` its body, `$head_len` the carried part's length in bytes.
 macro_rules! model {
@@ -181,20 +185,8 @@ const N: usize = 100_000;
 /// One way of writing the caller's loop: the frames in, a checksum out.
 type Loop = fn(&mut [u8]) -> u64;
 
-fn wire() -> Vec<u8> {
-    let mut wire = Vec::new();
-    for i in 0..N {
-        let key = (i as u32).wrapping_mul(2_654_435_761).to_be_bytes();
-        wire.extend_from_slice(&[0x81, 0x80 | 16]);
-        wire.extend_from_slice(&key);
-        let text = format!("msg {i:012}");
-        wire.extend(text.bytes().enumerate().map(|(j, b)| b ^ key[j & 3]));
-    }
-    wire
-}
-
 fn main() {
-    let wire = wire();
+    let wire = w1::masked_texts(N);
     let runs: [(&str, Loop); 9] = [
         ("stash natural", stash::natural),
         ("stash as_str", stash::as_str),

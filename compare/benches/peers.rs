@@ -68,8 +68,13 @@ const ENGINES: [&str; 6] = [
 
 // ---- workloads (benches/throughput.rs's data) ----
 
+#[path = "common/w1.rs"]
+#[allow(dead_code)] // its wire is the other benches'
+mod w1;
 #[path = "../../benches/common/workloads.rs"]
 mod workloads;
+
+use w1::{Got, reads_of};
 use workloads::{
     binary_payload, browser_request, chinese_text, kib_fragments, lcg_keys, push_frame,
 };
@@ -120,29 +125,6 @@ fn w1_wire(n: usize) -> Wire {
 }
 
 const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
-
-// ---- what a decode delivered ----
-
-/// Payload bytes, whole messages and a checksum: the sum of every byte when `full`, else
-/// of each chunk's first byte (cheap, but no chunk can be skipped).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Got {
-    bytes: u64,
-    messages: u64,
-    sum: u64,
-}
-
-impl Got {
-    fn chunk(&mut self, data: &[u8], last: bool, full: bool) {
-        self.bytes += data.len() as u64;
-        self.messages += u64::from(last);
-        self.sum += if full {
-            data.iter().map(|&b| u64::from(b)).sum::<u64>()
-        } else {
-            u64::from(data.first().copied().unwrap_or(0))
-        };
-    }
-}
 
 // ---- in-memory streams ----
 
@@ -227,25 +209,6 @@ fn reads(wire: &[u8], work: &mut Vec<u8>, decode: impl FnMut(&mut [u8]) -> usize
     reads_of(READ, wire, work, decode);
 }
 
-/// [`reads`] with `read`-byte reads.
-fn reads_of(
-    read_len: usize,
-    wire: &[u8],
-    work: &mut Vec<u8>,
-    mut decode: impl FnMut(&mut [u8]) -> usize,
-) {
-    work.resize(2 * read_len, 0);
-    let mut left = 0;
-    for read in wire.chunks(read_len) {
-        let n = left + read.len();
-        work[left..n].copy_from_slice(read);
-        let consumed = decode(&mut work[..n]);
-        work.copy_within(consumed..n, 0);
-        left = n - consumed;
-    }
-    assert_eq!(left, 0, "bytes left undecoded");
-}
-
 fn dec_wsmachine(w: &Wire, work: &mut Vec<u8>, full: bool) -> Got {
     let mut conn = Connection::upgraded(Config::new(), Role::Server, NoMask, NOW);
     let mut got = Got::default();
@@ -274,9 +237,9 @@ fn dec_wsmachine(w: &Wire, work: &mut Vec<u8>, full: bool) -> Got {
 }
 
 /// [`dec_wsmachine`] with the result matched where it lies instead of moved out by `unwrap`
-/// (a W1 limit row, not an engine row: the natural code above is what is compared). The
-/// move copies the 136-byte `Result<Received>` with 16-byte loads right after the engine
-/// wrote its fields with narrower stores, which the CPU cannot forward from.
+/// (a W1 limit row, not an engine row: the natural code above is what is compared). There,
+/// the catch-all arm that formats the event needs it in memory, so every call copies the
+/// event's bytes out of the result's slot (`caller_shape.rs` measures the shapes).
 fn dec_wsmachine_by_ref(w: &Wire, work: &mut Vec<u8>) -> Got {
     let mut conn = Connection::upgraded(Config::new(), Role::Server, NoMask, NOW);
     let mut got = Got::default();
