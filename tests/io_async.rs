@@ -225,6 +225,75 @@ fn oversized_message_is_closed_with_1009() {
 }
 
 #[test]
+fn read_event_with_hands_over_chunks_and_read_message_skips_the_rest() {
+    for max_read in [1, 5, usize::MAX] {
+        let (client_end, server_end) = pipe(max_read);
+        let server = async move {
+            let (mut rx, mut tx, mut msg) = ([0u8; 200], [0u8; 256], [0u8; 64]);
+            let conn = Connection::server(Config::new(), clock());
+            let mut ws = Socket::new(conn, server_end, clock, &mut rx, &mut tx);
+            ws.accept(|_| Ok(Accept::new())).await.unwrap();
+            // The first chunk of a text larger than `rx`, taken where it lies.
+            let first = ws
+                .read_event_with(|event| match event {
+                    Event::Text(chunk) => (chunk.to_string(), chunk.is_first(), chunk.is_last()),
+                    other => panic!("expected text, got {other:?}"),
+                })
+                .await
+                .unwrap()
+                .unwrap();
+            // The rest of that message is skipped; the next message comes whole.
+            let next = match ws.read_message(&mut msg).await.unwrap() {
+                Some(Message::Binary(data)) => data.to_vec(),
+                other => panic!("expected binary, got {other:?}"),
+            };
+            let ping = ws
+                .read_event_with(|event| match event {
+                    Event::Ping(p) => p.as_bytes().to_vec(),
+                    other => panic!("expected ping, got {other:?}"),
+                })
+                .await
+                .unwrap();
+            let close = ws
+                .read_event_with(|event| match event {
+                    Event::Close(frame) => frame.code,
+                    other => panic!("expected Close, got {other:?}"),
+                })
+                .await
+                .unwrap();
+            let after = ws.read_event_with(|_| ()).await.unwrap();
+            (first, next, ping, close, after)
+        };
+        let client = async move {
+            let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
+            let conn = Connection::client(Config::new(), masks, clock());
+            let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
+            ws.connect(&ClientRequest::new("localhost", "/", KEY))
+                .await
+                .unwrap();
+            ws.send_text(&"é".repeat(300)).await.unwrap(); // 600 bytes
+            ws.send_binary(b"next").await.unwrap();
+            ws.send_ping(b"p").await.unwrap();
+            match ws.read_event().await.unwrap() {
+                Some(Event::Pong(p)) => assert_eq!(p.as_bytes(), b"p"),
+                other => panic!("expected the pong, got {other:?}"),
+            }
+            ws.close(CloseCode::Normal, "").await.unwrap();
+            while ws.read_event().await.unwrap().is_some() {}
+        };
+        let (((text, is_first, is_last), next, ping, close, after), ()) =
+            block_on(join(server, client));
+        assert!(is_first && !is_last, "a first chunk only");
+        assert!(text.len() < 600, "{} bytes", text.len()); // empty with 1-byte reads
+        assert!(text.chars().all(|c| c == 'é'));
+        assert_eq!(next, b"next");
+        assert_eq!(ping.as_deref(), Some(&b"p"[..]));
+        assert_eq!(close, Some(CloseCode::Normal));
+        assert_eq!(after, None, "f is not called once the connection is over");
+    }
+}
+
+#[test]
 fn eof_ends_the_connection_with_1006() {
     let (client_end, server_end) = pipe(3);
     let server = async move {

@@ -251,6 +251,78 @@ fn read_event_streams_a_message_larger_than_rx() {
     assert!(chunks > 5, "{chunks} chunks");
 }
 
+/// What the server saw through `read_event_with`: the text and binary bytes in order, the
+/// chunks, the pings, the Close code.
+#[derive(Debug, Default, PartialEq)]
+struct Seen {
+    text: String,
+    binary: Vec<u8>,
+    chunks: usize,
+    pings: Vec<Vec<u8>>,
+    close: Option<CloseCode>,
+}
+
+impl Seen {
+    fn record(&mut self, event: Event<'_>) {
+        match event {
+            Event::Text(chunk) => {
+                chunk.push_to(&mut self.text).unwrap();
+                self.chunks += 1;
+            }
+            Event::Binary(chunk) => {
+                self.binary.extend_from_slice(chunk.as_bytes());
+                self.chunks += 1;
+            }
+            Event::Ping(p) => self.pings.push(p.as_bytes().to_vec()),
+            Event::Close(frame) => self.close = Some(frame.code),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn read_event_with_hands_over_every_event_of_a_stream_larger_than_rx() {
+    for max_read in [1, 7, usize::MAX] {
+        let (client_end, server_end) = pipe(max_read);
+        let server = thread::spawn(move || {
+            let (mut rx, mut tx) = ([0u8; 300], [0u8; 256]);
+            let conn = Connection::server(Config::new(), clock());
+            let mut ws = Socket::new(conn, server_end, clock, &mut rx, &mut tx);
+            ws.accept(|_| Ok(Accept::new())).unwrap();
+            let mut seen = Seen::default();
+            while ws
+                .read_event_with(|event| seen.record(event))
+                .unwrap()
+                .is_some()
+            {}
+            seen
+        });
+        let (mut rx, mut tx) = ([0u8; 512], [0u8; 200]);
+        let conn = Connection::client(Config::new(), masks, clock());
+        let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
+        ws.connect(&ClientRequest::new("localhost", "/", KEY))
+            .unwrap();
+        let sent = "€uro ".repeat(400); // 2,800 bytes, code points split across reads
+        let data: Vec<u8> = (0..700u32).map(|i| (i % 251) as u8).collect();
+        ws.send_text(&sent).unwrap();
+        ws.send_ping(b"are you there").unwrap();
+        ws.send_binary(&data).unwrap();
+        // The pong, before this side's Close (after it, only the peer's Close is delivered).
+        match ws.read_event().unwrap() {
+            Some(Event::Pong(p)) => assert_eq!(p.as_bytes(), b"are you there"),
+            other => panic!("expected the pong, got {other:?}"),
+        }
+        ws.close(CloseCode::Normal, "").unwrap();
+        while ws.read_event().unwrap().is_some() {}
+        let seen = server.join().unwrap();
+        assert_eq!(seen.text, sent);
+        assert_eq!(seen.binary, data);
+        assert!(seen.chunks > 5, "{} chunks", seen.chunks);
+        assert_eq!(seen.pings, [b"are you there".to_vec()]);
+        assert_eq!(seen.close, Some(CloseCode::Normal));
+    }
+}
+
 #[test]
 fn eof_ends_the_connection_with_1006() {
     let (client_end, server_end) = pipe(usize::MAX);

@@ -22,6 +22,15 @@
 //!   [`ProtocolViolation::MessageTooLarge`](crate::ProtocolViolation::MessageTooLarge).
 //! - `read_event()` streams: it returns the next [`Event`] (message chunks borrowing
 //!   `rx`, pings, pongs, the peer's Close), so a message of any size passes through `rx`.
+//!   Its text chunks are checked for UTF-8 twice (see below); `read_event_with(f)` hands
+//!   the same events to `f` where the engine returned them, checked once.
+//!
+//! Why twice: `read_event` returns an event borrowing `rx` from inside the loop that
+//! reads the transport into `rx` when no event came, the conditional return of a borrow
+//! that stable Rust's borrow checker refuses. So the socket records where the event lies
+//! and borrows `rx` again after the loop, and safe code can only make a `&str` of those
+//! bytes by checking them. `read_message` checks a text message again as a whole after
+//! assembling it in `buf`, for the same reason.
 //!
 //! Both return `Ok(None)` once the connection is over (the closing handshake finished, the
 //! engine asked to close the transport, or the transport reached EOF);
@@ -249,6 +258,28 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
             self.in_message = !*is_last;
         }
         Ok(located)
+    }
+
+    /// The next frame event, handed to `f` where the engine returned it (no second UTF-8
+    /// check): `None` when more bytes are needed, `Some(None)` for an event the adapter
+    /// does not surface. `f` is taken only by an event that surfaces.
+    pub(crate) fn next_with<R>(
+        &mut self,
+        f: &mut Option<impl FnOnce(Event<'_>) -> R>,
+    ) -> Result<Option<Option<R>>, crate::Error> {
+        let mut in_message = self.in_message;
+        let step = self.receive_with(|_, _, _, event| {
+            match &event {
+                Event::Text(chunk) => in_message = !chunk.is_last(),
+                Event::Binary(chunk) => in_message = !chunk.is_last(),
+                Event::Ping(_) | Event::Pong(_) | Event::Close(_) => {}
+                // The handshake's events: `connect` and `accept` take those.
+                _ => return None,
+            }
+            f.take().map(|f| f(event))
+        });
+        self.in_message = in_message;
+        step
     }
 
     /// The event `located` describes, borrowing `rx` again.

@@ -156,7 +156,8 @@ macro_rules! socket {
             /// the peer's Close); `Ok(None)` once the connection is over.
             ///
             /// Text chunks are re-borrowed from `rx` as `str` after the engine returns them, which
-            /// checks their UTF-8 a second time; use `read_message` where that matters.
+            /// checks their UTF-8 a second time; [`read_event_with`](Self::read_event_with)
+            /// does not.
             ///
             /// # Errors
             /// A peer violation (its Close has been sent), a transport error.
@@ -173,6 +174,34 @@ macro_rules! socket {
                     }
                 };
                 Ok(Some(self.core.event(located)))
+            }
+
+            /// [`read_event`](Self::read_event) with the event handed to `f` where the engine
+            /// returned it, so text chunks are checked for UTF-8 once: `f`'s result, or
+            /// `Ok(None)` once the connection is over (then `f` is not called).
+            ///
+            /// `f` runs as soon as the event is decoded, before the replies its step queued (a
+            /// pong, a Close echo) are written.
+            ///
+            /// # Errors
+            /// As for `read_event`. When writing those replies fails, `f` has run and its result
+            /// is dropped.
+            pub $($async)? fn read_event_with<R>(
+                &mut self,
+                f: impl FnOnce(Event<'_>) -> R,
+            ) -> Result<Option<R>, Error<T::Error>> {
+                let mut f = Some(f);
+                loop {
+                    if self.core.finished {
+                        return Ok(None);
+                    }
+                    let step = self.core.next_with(&mut f);
+                    match self.settle(step)$(.$await)?? {
+                        Some(Some(result)) => return Ok(Some(result)),
+                        Some(None) => {}
+                        None => self.fill_or(Ok(()))$(.$await)??,
+                    }
+                }
             }
 
             /// Sends a whole text message (one frame, of any size).
