@@ -53,25 +53,34 @@ pub struct Connection<M = NoMask> {
 /// and the timers live here, so their code is compiled once however many mask-source
 /// types a program uses (a firmware with both roles links one frame loop, not two).
 #[derive(Debug)]
+// Perf (W8): hosted, the fields are laid out as declared, so everything the receive fast
+// path reads (the phase, the time, the role, its two cached config facts, the receiver's
+// state flags at the front of `Receiver`) sits in the first two of the connection's
+// cache lines; the compiler's layout spread it over five. Bare metal keeps the
+// compiler's layout (the smallest).
+#[cfg_attr(not(target_os = "none"), repr(C))]
 pub(crate) struct Core {
-    config: Config,
-    role: Role,
     phase: Phase,
-    receiver: Receiver,
-    sender: Sender,
-    timers: Timers,
-    outcome: Option<Closed>,
     /// The latest time an input reported; commands without a `now` use it.
     now: Instant,
+    outcome: Option<Closed>,
+    role: Role,
+    /// The receive fast path's length bound (see `Core::small_limit`), worked out once
+    /// from the immutable config.
+    #[cfg(not(target_os = "none"))]
+    small_limit: u8,
+    /// Whether the config sets a keepalive, cached beside the fast path's other facts.
+    #[cfg(not(target_os = "none"))]
+    keepalive: bool,
+    receiver: Receiver,
+    config: Config,
+    timers: Timers,
     /// The role's opening-handshake code: set only by [`Connection::server`] and
     /// [`Connection::client`], so a program that builds only upgraded connections links
     /// no HTTP parsing and no HTTP error writer at all (nor their panic paths; see
     /// tests/nostd-check and tests/firmware).
     handshake: Option<Handshake>,
-    /// The receive fast path's length bound (see `Core::small_limit`), worked out once
-    /// from the immutable config.
-    #[cfg(not(target_os = "none"))]
-    small_limit: u8,
+    sender: Sender,
 }
 
 /// The opening handshake's code for one role, reached only through a connection's
@@ -536,6 +545,8 @@ impl Core {
             timers: phase.starting_timers(&config, now),
             #[cfg(not(target_os = "none"))]
             small_limit: Self::small_limit(&config),
+            #[cfg(not(target_os = "none"))]
+            keepalive: config.keepalive().is_some(),
             config,
             role,
             phase,

@@ -297,7 +297,11 @@ impl Core {
     /// keepalive interval starts again.
     pub(super) fn on_liveness(&mut self, now: Instant) {
         // Perf: without keepalive no pong deadline is ever armed; skip the timer writes.
-        if self.config.keepalive().is_none() {
+        #[cfg(not(target_os = "none"))]
+        let keepalive = self.keepalive; // beside the fast path's other fields (W8)
+        #[cfg(target_os = "none")]
+        let keepalive = self.config.keepalive().is_some();
+        if !keepalive {
             return;
         }
         self.timers.set(Timer::Pong, None);
