@@ -54,25 +54,26 @@ pub struct Connection<M = NoMask> {
 /// types a program uses (a firmware with both roles links one frame loop, not two).
 #[derive(Debug)]
 // Perf (W8): hosted, the fields are laid out as declared, so everything the receive fast
-// path reads (the phase, the time, the role, its two cached config facts, the receiver's
-// state flags at the front of `Receiver`) sits in the first two of the connection's
-// cache lines; the compiler's layout spread it over five. Bare metal keeps the
-// compiler's layout (the smallest).
+// path reads (the time, the role, its gate and the keepalive flag, the receiver's state
+// flags at the front of `Receiver`) sits in the first 48 bytes: one or two cache lines.
+// The compiler's layout spread it over five. Bare metal keeps the compiler's layout (the
+// smallest).
 #[cfg_attr(not(target_os = "none"), repr(C))]
 pub(crate) struct Core {
-    phase: Phase,
     /// The latest time an input reported; commands without a `now` use it.
     now: Instant,
     outcome: Option<Closed>,
     role: Role,
-    /// The receive fast path's length bound (see `Core::small_limit`), worked out once
-    /// from the immutable config.
+    /// The receive fast path's gate (see `Core::small_gate`): shut unless open, set by
+    /// every change of phase (`Core::enter`).
     #[cfg(not(target_os = "none"))]
-    small_limit: u8,
+    small_gate: u8,
     /// Whether the config sets a keepalive, cached beside the fast path's other facts.
     #[cfg(not(target_os = "none"))]
     keepalive: bool,
     receiver: Receiver,
+    // INVARIANT: changed only through `Core::enter`, which keeps `small_gate` in step.
+    phase: Phase,
     config: Config,
     timers: Timers,
     /// The role's opening-handshake code: set only by [`Connection::server`] and
@@ -544,7 +545,7 @@ impl Core {
         Self {
             timers: phase.starting_timers(&config, now),
             #[cfg(not(target_os = "none"))]
-            small_limit: Self::small_limit(&config),
+            small_gate: Self::small_gate(&phase, &config),
             #[cfg(not(target_os = "none"))]
             keepalive: config.keepalive().is_some(),
             config,

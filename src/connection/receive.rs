@@ -601,13 +601,14 @@ impl Core {
         }
     }
 
-    /// The fast path's bound on a frame's 7-bit length: one more than the longest payload
-    /// every limit the full path checks at a header lets through in one whole frame (at
-    /// most 125, the longest without an extended length; 0 when `max_fragments` is 0, so
-    /// nothing takes the fast path then). DoS: the same limits, checked with one compare.
+    /// The fast path's gate on a frame's 7-bit length in `phase`: 0 (shut) unless the
+    /// connection is open; open, one more than the longest payload every limit the full
+    /// path checks at a header lets through in one whole frame (at most 125, the longest
+    /// without an extended length; 0 when `max_fragments` is 0, so nothing takes the fast
+    /// path then). DoS: the same limits, checked with one compare.
     #[cfg(not(target_os = "none"))] // the fast path (see `Core::receive_with`)
-    pub(super) fn small_limit(config: &crate::Config) -> u8 {
-        if config.max_fragments == 0 {
+    pub(super) fn small_gate(phase: &Phase, config: &crate::Config) -> u8 {
+        if !matches!(phase, Phase::Open) || config.max_fragments == 0 {
             return 0;
         }
         let longest = config.max_frame_len.min(config.max_message_len).min(125);
@@ -626,11 +627,8 @@ impl Core {
     #[inline(always)]
     pub(super) fn small_frame(&self, buf: &[u8]) -> Option<SmallFrame> {
         let receiver = &self.receiver;
-        if receiver.frame.is_some()
-            || receiver.header_len != 0
-            || receiver.message.is_some()
-            || !matches!(self.phase, Phase::Open)
-        {
+        // The open phase is in the gate (`small_gate`, shut in every other phase).
+        if receiver.frame.is_some() || receiver.header_len != 0 || receiver.message.is_some() {
             return None;
         }
         #[cfg(feature = "deflate")]
@@ -648,9 +646,10 @@ impl Core {
         };
         let len = *b1 & 0x7f;
         // RFC 6455 §5.1: clients MUST mask, servers MUST NOT (else the full path fails).
-        // The bound keeps out extended lengths and whatever the limits refuse.
+        // The gate keeps out extended lengths, whatever the limits refuse, and every
+        // phase but the open one.
         let masked = *b1 & 0x80 != 0;
-        if len >= self.small_limit || masked != self.role.is_server() {
+        if len >= self.small_gate || masked != self.role.is_server() {
             return None;
         }
         let len = usize::from(len);

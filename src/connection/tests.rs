@@ -242,6 +242,14 @@ fn apply<M: MaskSource>(make: Fixture<M>, input: &str) -> String {
         Err(error) if error.is_fatal() => String::from("fatal"),
         Err(error) => format!("{error:?}"),
     };
+    // The receive fast path's gate is open exactly while the phase is.
+    assert_eq!(
+        conn.core.small_gate != 0,
+        matches!(conn.core.phase, Phase::Open),
+        "{input}: gate {} in {}",
+        conn.core.small_gate,
+        phase_name(&conn.core.phase)
+    );
     format!("{} {result}", phase_name(&conn.core.phase))
 }
 
