@@ -54,23 +54,24 @@ pub struct Connection<M = NoMask> {
 /// types a program uses (a firmware with both roles links one frame loop, not two).
 #[derive(Debug)]
 // Perf (W8): hosted, the fields are laid out as declared, so everything the receive fast
-// path reads (the time, the role, its gate and the keepalive flag, the receiver's state
-// flags at the front of `Receiver`) sits in the first 48 bytes: one or two cache lines.
-// The compiler's layout spread it over five. Bare metal keeps the compiler's layout (the
-// smallest).
+// path reads of the connection (the time, the role, its gate, the keepalive flag) sits in
+// its first 11 bytes, one cache line; the compiler's layout spread it over five. Bare
+// metal keeps the compiler's layout (the smallest).
 #[cfg_attr(not(target_os = "none"), repr(C))]
 pub(crate) struct Core {
     /// The latest time an input reported; commands without a `now` use it.
     now: Instant,
-    outcome: Option<Closed>,
     role: Role,
-    /// The receive fast path's gate (see `Core::small_gate`): shut unless open, set by
-    /// every change of phase (`Core::enter`).
+    /// The receive fast path's gate (see `Core::refresh_gate`): shut unless the connection
+    /// is open with nothing in flight.
+    // INVARIANT: set by every change of phase (`Core::enter`) and after every call of the
+    // frame loop, the only code that changes the receiver's state.
     #[cfg(not(target_os = "none"))]
     small_gate: u8,
     /// Whether the config sets a keepalive, cached beside the fast path's other facts.
     #[cfg(not(target_os = "none"))]
     keepalive: bool,
+    outcome: Option<Closed>,
     receiver: Receiver,
     // INVARIANT: changed only through `Core::enter`, which keeps `small_gate` in step.
     phase: Phase,
@@ -604,12 +605,15 @@ impl Core {
                 {
                     return Err(Error::Usage(Misuse::InflaterRequired));
                 }
-                self.receive_frames(
+                let received = self.receive_frames(
                     now,
                     buf,
                     #[cfg(feature = "deflate")]
                     inflater,
-                )
+                );
+                #[cfg(not(target_os = "none"))]
+                self.refresh_gate();
+                received
             }
         }
     }

@@ -35,30 +35,27 @@ const COMPRESSED_BLOCK_LEN: usize = 8 * 1024;
 
 /// What the receive path remembers between calls.
 #[derive(Clone, Debug)]
-// Perf (W8): hosted, laid out as declared: the fields the receive fast path tests come
-// first, in one cache line with the connection's phase (see `Core`).
-#[cfg_attr(not(target_os = "none"), repr(C))]
 pub(crate) struct Receiver {
-    /// The frame whose payload is arriving.
-    frame: Option<InFrame>,
+    /// A frame header split across reads.
     // INVARIANT: `header_len < MAX_HEADER_LEN`; `header[..header_len]` is an incomplete
     // header that passed every check its bytes allow.
+    header: [u8; MAX_HEADER_LEN],
     header_len: u8,
+    /// The frame whose payload is arriving.
+    frame: Option<InFrame>,
     /// The kind (Text or Binary) of the message being received, if one is open.
     message: Option<Opcode>,
-    /// permessage-deflate state (zero bytes without the feature).
-    #[cfg_attr(not(feature = "deflate"), allow(dead_code))] // an empty placeholder then
-    pub(super) deflate: DeflateLink,
     /// Whether the open message has delivered no chunk yet.
     first_pending: bool,
-    utf8: Utf8Validator,
+    message_len: u64,
     fragments: u32,
-    /// A frame header split across reads (`header_len` bytes of it).
-    header: [u8; MAX_HEADER_LEN],
+    utf8: Utf8Validator,
     /// A control payload gathered across reads (the only copy on the receive path). During
     /// the opening handshake, while no frame can arrive, it keeps the subprotocol offer.
     control: FixedBuf<MAX_CONTROL_PAYLOAD_LEN>,
-    message_len: u64,
+    /// permessage-deflate state (zero bytes without the feature).
+    #[cfg_attr(not(feature = "deflate"), allow(dead_code))] // an empty placeholder then
+    pub(super) deflate: DeflateLink,
 }
 
 /// The receive path's permessage-deflate state: zero bytes without the `deflate` feature, so
@@ -218,6 +215,16 @@ impl Receiver {
 }
 
 impl Receiver {
+    /// Whether no frame, split header or fragmented message is in progress and no deflate
+    /// was negotiated: what the receive fast path needs (see `Core::refresh_gate`).
+    #[cfg(not(target_os = "none"))]
+    pub(super) const fn idle(&self) -> bool {
+        let idle = self.frame.is_none() && self.header_len == 0 && self.message.is_none();
+        #[cfg(feature = "deflate")]
+        let idle = idle && !self.deflate.negotiated;
+        idle
+    }
+
     /// Keeps the subprotocol offer until the answer to it is checked.
     pub(super) fn stash_offered(&mut self, offered: Offer) {
         self.control = offered;
@@ -601,6 +608,20 @@ impl Core {
         }
     }
 
+    /// Sets the fast path's gate for the connection as it is now (hosted): shut unless it
+    /// is open with nothing in flight (no frame, split header or fragmented message) and
+    /// no deflate negotiated (RSV1 means "compressed" then). Called after every change
+    /// of phase and after every call of the frame loop, the only code that changes the
+    /// receiver's state; the fast path leaves it unchanged.
+    #[cfg(not(target_os = "none"))]
+    pub(super) fn refresh_gate(&mut self) {
+        self.small_gate = if self.receiver.idle() {
+            Self::small_gate(&self.phase, &self.config)
+        } else {
+            0
+        };
+    }
+
     /// The fast path's gate on a frame's 7-bit length in `phase`: 0 (shut) unless the
     /// connection is open; open, one more than the longest payload every limit the full
     /// path checks at a header lets through in one whole frame (at most 125, the longest
@@ -626,15 +647,8 @@ impl Core {
     #[cfg(not(target_os = "none"))] // the fast path (see `Core::receive_with`)
     #[inline(always)]
     pub(super) fn small_frame(&self, buf: &[u8]) -> Option<SmallFrame> {
-        let receiver = &self.receiver;
-        // The open phase is in the gate (`small_gate`, shut in every other phase).
-        if receiver.frame.is_some() || receiver.header_len != 0 || receiver.message.is_some() {
-            return None;
-        }
-        #[cfg(feature = "deflate")]
-        if receiver.deflate.negotiated {
-            return None; // RSV1 means "compressed" then: the full path sorts it out
-        }
+        // Whether the connection is open with nothing in flight is in the gate
+        // (`small_gate`, see `refresh_gate`).
         let [b0, b1, rest @ ..] = buf else {
             return None;
         };
@@ -647,7 +661,7 @@ impl Core {
         let len = *b1 & 0x7f;
         // RFC 6455 §5.1: clients MUST mask, servers MUST NOT (else the full path fails).
         // The gate keeps out extended lengths, whatever the limits refuse, and every
-        // phase but the open one.
+        // state but an idle open connection.
         let masked = *b1 & 0x80 != 0;
         if len >= self.small_gate || masked != self.role.is_server() {
             return None;

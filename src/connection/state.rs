@@ -153,15 +153,12 @@ impl Phase {
 /// The transitions. Each names the input that causes it.
 impl Core {
     /// Enters `phase`: the one place the phase changes. Hosted, it also sets the receive
-    /// fast path's gate, which is shut (0) unless the connection is open, so the fast path
-    /// reads the gate beside the receiver's state instead of the phase (W8: one cache line
-    /// fewer per message).
+    /// fast path's gate (`refresh_gate`), shut unless the connection is open, so the fast
+    /// path reads one byte instead of the phase and the receiver's state (W8).
     fn enter(&mut self, phase: Phase) {
-        #[cfg(not(target_os = "none"))]
-        {
-            self.small_gate = Self::small_gate(&phase, &self.config);
-        }
         self.phase = phase;
+        #[cfg(not(target_os = "none"))]
+        self.refresh_gate();
     }
 
     /// Server: a valid request arrived; the application decides next.

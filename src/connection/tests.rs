@@ -242,10 +242,11 @@ fn apply<M: MaskSource>(make: Fixture<M>, input: &str) -> String {
         Err(error) if error.is_fatal() => String::from("fatal"),
         Err(error) => format!("{error:?}"),
     };
-    // The receive fast path's gate is open exactly while the phase is.
+    // The receive fast path's gate is open exactly while the connection is open with
+    // nothing in flight.
     assert_eq!(
         conn.core.small_gate != 0,
-        matches!(conn.core.phase, Phase::Open),
+        matches!(conn.core.phase, Phase::Open) && conn.core.receiver.idle(),
         "{input}: gate {} in {}",
         conn.core.small_gate,
         phase_name(&conn.core.phase)
@@ -715,4 +716,39 @@ fn client_failed_queued_its_close_and_reports_1002() {
     assert_eq!(wire, [0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xea ^ 2]);
     assert!(close);
     assert_eq!(conn.receive_eof(at(1)).code, CloseCode::ProtocolError);
+}
+
+#[test]
+fn receive_fast_path_gate_is_shut_while_a_frame_header_or_message_is_in_flight() {
+    for role in [Role::Server, Role::Client] {
+        let mut conn = Connection::upgraded(config(), role, mask as ClientMask, T0);
+        let open = |conn: &Connection<ClientMask>| conn.core.small_gate != 0;
+        assert!(open(&conn), "{role:?}: open and idle");
+        let whole = peer_frame(role, true, 0x1, b"hello");
+        // A split header, then a frame whose payload is still coming, then the rest.
+        assert_eq!(feed(&mut conn, &whole[..1]).unwrap(), None);
+        assert!(!open(&conn), "{role:?}: split header");
+        let header = if role.is_server() { 6 } else { 2 };
+        assert!(feed(&mut conn, &whole[1..header + 2]).unwrap().is_some());
+        assert!(!open(&conn), "{role:?}: payload in flight");
+        assert!(feed(&mut conn, &whole[header + 2..]).unwrap().is_some());
+        assert!(open(&conn), "{role:?}: frame done");
+        // A fragmented message in progress, whole frames each.
+        assert!(
+            feed(&mut conn, &peer_frame(role, false, 0x1, b"he"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(!open(&conn), "{role:?}: message in flight");
+        assert!(
+            feed(&mut conn, &peer_frame(role, true, 0x0, b"llo"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(open(&conn), "{role:?}: message done");
+        // Our Close shuts it for good.
+        conn.close(T0, CloseCode::Normal, "", &mut [0u8; 64])
+            .unwrap();
+        assert!(!open(&conn), "{role:?}: close sent");
+    }
 }
