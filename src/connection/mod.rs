@@ -73,7 +73,8 @@ pub(crate) struct Core {
     keepalive: bool,
     outcome: Option<Closed>,
     receiver: Receiver,
-    // INVARIANT: changed only through `Core::enter`, which keeps `small_gate` in step.
+    // INVARIANT: its variant changes only through `Core::enter`, which keeps `small_gate`
+    // in step (the handshake phases' own data changes in place).
     phase: Phase,
     config: Config,
     timers: Timers,
