@@ -97,6 +97,19 @@ fn masks() -> MaskKey {
 
 const KEY: Key = Key(*b"0123456789abcdef");
 
+/// The tests' client socket: function-pointer mask source and clock.
+type ClientSocket<'b> = Socket<'b, End, fn() -> MaskKey, fn() -> Instant>;
+
+/// A client socket on `end`, through the opening handshake of a request for `/`.
+async fn connected<'b>(end: End, rx: &'b mut [u8], tx: &'b mut [u8]) -> ClientSocket<'b> {
+    let conn = Connection::client(Config::new(), masks as fn() -> MaskKey, clock());
+    let mut ws = Socket::new(conn, end, clock as fn() -> Instant, rx, tx);
+    ws.connect(&ClientRequest::new("localhost", "/", KEY))
+        .await
+        .unwrap();
+    ws
+}
+
 async fn echo_server(end: End) -> Result<u16, Error<ErrorKind>> {
     let (mut rx, mut tx, mut msg) = ([0u8; 1024], [0u8; 256], [0u8; 4096]);
     let conn = Connection::server(Config::new(), clock());
@@ -199,11 +212,7 @@ fn oversized_message_is_closed_with_1009() {
     };
     let client = async move {
         let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
-        let conn = Connection::client(Config::new(), masks, clock());
-        let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
-        ws.connect(&ClientRequest::new("localhost", "/", KEY))
-            .await
-            .unwrap();
+        let mut ws = connected(client_end, &mut rx, &mut tx).await;
         ws.send_text("longer than sixteen bytes, surely")
             .await
             .unwrap();
@@ -266,11 +275,7 @@ fn read_event_with_hands_over_chunks_and_read_message_skips_the_rest() {
         };
         let client = async move {
             let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
-            let conn = Connection::client(Config::new(), masks, clock());
-            let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
-            ws.connect(&ClientRequest::new("localhost", "/", KEY))
-                .await
-                .unwrap();
+            let mut ws = connected(client_end, &mut rx, &mut tx).await;
             ws.send_text(&"é".repeat(300)).await.unwrap(); // 600 bytes
             ws.send_binary(b"next").await.unwrap();
             ws.send_ping(b"p").await.unwrap();
@@ -306,11 +311,8 @@ fn eof_ends_the_connection_with_1006() {
     };
     let client = async move {
         let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
-        let conn = Connection::client(Config::new(), masks, clock());
-        let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
-        ws.connect(&ClientRequest::new("localhost", "/", KEY))
-            .await
-            .unwrap();
+        let ws = connected(client_end, &mut rx, &mut tx).await;
+        drop(ws); // EOF for the server
     };
     let ((), closed) = block_on(join(client, server));
     assert_eq!(closed.code, CloseCode::Abnormal);

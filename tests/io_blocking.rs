@@ -95,6 +95,18 @@ fn masks() -> MaskKey {
 
 const KEY: Key = Key(*b"0123456789abcdef");
 
+/// The tests' client socket: function-pointer mask source and clock.
+type ClientSocket<'b> = Socket<'b, End, fn() -> MaskKey, fn() -> Instant>;
+
+/// A client socket on `end`, through the opening handshake of a request for `/`.
+fn connected<'b>(end: End, rx: &'b mut [u8], tx: &'b mut [u8]) -> ClientSocket<'b> {
+    let conn = Connection::client(Config::new(), masks as fn() -> MaskKey, clock());
+    let mut ws = Socket::new(conn, end, clock as fn() -> Instant, rx, tx);
+    ws.connect(&ClientRequest::new("localhost", "/", KEY))
+        .unwrap();
+    ws
+}
+
 /// An echo server on its own thread; returns how its connection ended.
 fn echo_server(end: End, config: Config) -> thread::JoinHandle<Result<u16, Error<ErrorKind>>> {
     thread::spawn(move || {
@@ -201,10 +213,7 @@ fn oversized_message_is_closed_with_1009() {
         error
     });
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
-    let conn = Connection::client(Config::new(), masks, clock());
-    let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
-    ws.connect(&ClientRequest::new("localhost", "/", KEY))
-        .unwrap();
+    let mut ws = connected(client_end, &mut rx, &mut tx);
     ws.send_text("this message is longer than sixteen bytes")
         .unwrap();
     match ws.read_event().unwrap() {
@@ -238,10 +247,7 @@ fn read_event_streams_a_message_larger_than_rx() {
         (text, chunks)
     });
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 200]);
-    let conn = Connection::client(Config::new(), masks, clock());
-    let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
-    ws.connect(&ClientRequest::new("localhost", "/", KEY))
-        .unwrap();
+    let mut ws = connected(client_end, &mut rx, &mut tx);
     let sent = "€uro ".repeat(400); // 2,800 bytes, code points split across reads
     ws.send_text(&sent).unwrap();
     ws.close(CloseCode::Normal, "").unwrap();
@@ -298,10 +304,7 @@ fn read_event_with_hands_over_every_event_of_a_stream_larger_than_rx() {
             seen
         });
         let (mut rx, mut tx) = ([0u8; 512], [0u8; 200]);
-        let conn = Connection::client(Config::new(), masks, clock());
-        let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
-        ws.connect(&ClientRequest::new("localhost", "/", KEY))
-            .unwrap();
+        let mut ws = connected(client_end, &mut rx, &mut tx);
         let sent = "€uro ".repeat(400); // 2,800 bytes, code points split across reads
         let data: Vec<u8> = (0..700u32).map(|i| (i % 251) as u8).collect();
         ws.send_text(&sent).unwrap();
@@ -335,10 +338,7 @@ fn eof_ends_the_connection_with_1006() {
         ws.closed().unwrap()
     });
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
-    let conn = Connection::client(Config::new(), masks, clock());
-    let mut ws = Socket::new(conn, client_end, clock, &mut rx, &mut tx);
-    ws.connect(&ClientRequest::new("localhost", "/", KEY))
-        .unwrap();
+    let ws = connected(client_end, &mut rx, &mut tx);
     drop(ws);
     let closed = server.join().unwrap();
     assert_eq!(closed.code, CloseCode::Abnormal);

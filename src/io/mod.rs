@@ -251,13 +251,8 @@ impl<'b, M: MaskSource, C: FnMut() -> Instant> Core<'b, M, C> {
     /// `Some(None)` for an event the adapter does not surface.
     pub(crate) fn next_located(&mut self) -> Result<Option<Option<Located>>, crate::Error> {
         let base = self.rx.as_ptr().addr();
-        let located = self.receive_with(|_, _, _, event| locate(base, &event))?;
-        if let Some(Some(Located::Text { is_last, .. } | Located::Binary { is_last, .. })) =
-            &located
-        {
-            self.in_message = !*is_last;
-        }
-        Ok(located)
+        let mut locator = Some(|event: Event<'_>| locate(base, &event));
+        Ok(self.next_with(&mut locator)?.map(Option::flatten))
     }
 
     /// The next frame event, handed to `f` where the engine returned it (no second UTF-8
