@@ -1,4 +1,4 @@
-//! Small, deterministic runs of the per-message workloads (W1 decode, W6a encode) for
+//! Small, deterministic runs of the per-message workloads (W1 and W2 decode, W6a encode) for
 //! `valgrind --tool=callgrind`, whose instruction counts do not depend on machine load:
 //!
 //! ```sh
@@ -8,6 +8,8 @@
 //! `w1` and `w6a` handle 100,000 messages (divide `decode_w1` / `encode_w6a` by that);
 //! `w8` one message to each of 10,000 connections (`decode_w8`; with
 //! `valgrind --tool=cachegrind` its data-cache misses per message are what W8 adds to W1);
+//! `w2` 10,000 masked 4 KiB binary messages fed in 64 KiB reads (`decode_w2`: about 1,450
+//! instructions per message in `receive`, 1,180 of them the unmask);
 //! `w7` runs 10,000 handshakes (`handshake_w7`) of a 170-byte request, `w7b` the same with
 //! the peers bench's 558-byte browser request.
 #![allow(missing_docs)] // a bench target: its `main` needs no docs
@@ -61,6 +63,41 @@ fn encode_w6a(texts: &[String], out: &mut [u8]) -> usize {
     at
 }
 
+/// W2: 4 KiB masked binary messages fed in 64 KiB reads, as in the peers bench (the rest of
+/// a read moves to the front of the buffer for the next one).
+#[inline(never)]
+fn decode_w2(wire: &[u8], work: &mut [u8]) -> (u64, u64) {
+    let mut conn = Connection::upgraded(Config::new(), Role::Server, NoMask, NOW);
+    let (mut sum, mut messages) = (0u64, 0u64);
+    let mut left = 0;
+    for read in wire.chunks(W2_READ) {
+        let n = left + read.len();
+        work[left..n].copy_from_slice(read);
+        let mut buf = &mut work[..n];
+        let mut consumed = 0;
+        loop {
+            let received = conn.receive(NOW, &mut *buf).unwrap();
+            match received.event {
+                None => {
+                    consumed += received.consumed;
+                    break;
+                }
+                Some(Event::Binary(b)) => {
+                    sum += u64::from(b.as_bytes().first().copied().unwrap_or(0));
+                    messages += u64::from(b.is_last());
+                }
+                Some(other) => panic!("unexpected {other:?}"),
+            }
+            let c = received.consumed;
+            consumed += c;
+            buf = &mut mem::take(&mut buf)[c..];
+        }
+        work.copy_within(consumed..n, 0);
+        left = n - consumed;
+    }
+    (sum, messages)
+}
+
 /// W8: one 16-byte text to each of `conns` in turn (their state no longer in L1).
 #[inline(never)]
 fn decode_w8(conns: &mut [Connection<NoMask>], wire: &mut [u8]) -> u64 {
@@ -81,6 +118,11 @@ fn handshake_w7(request: &mut [u8], out: &mut [u8]) -> usize {
     conn.accept(Instant::ZERO, &wsmachine::Accept::new(), out)
         .unwrap()
 }
+
+/// W2's message size, count and read size, as in the peers bench.
+const W2_LEN: usize = 4096;
+const W2_MESSAGES: usize = 10_000;
+const W2_READ: usize = 64 * 1024;
 
 /// Connections in the `w8` profile, as in the peers bench's W8.
 const W8_CONNS: usize = 10_000;
@@ -108,6 +150,16 @@ fn main() {
             .map(|_| Connection::upgraded(Config::new(), Role::Server, NoMask, NOW))
             .collect();
         assert_eq!(black_box(decode_w8(&mut conns, &mut wire)), W8_CONNS as u64);
+    } else if which == "w2" {
+        let mut wire = Vec::new();
+        let mut keys = workloads::lcg_keys(7);
+        for i in 0..W2_MESSAGES {
+            let payload = workloads::binary_payload(W2_LEN, i);
+            workloads::push_frame(&mut wire, Opcode::Binary, true, &payload, keys());
+        }
+        let mut work = vec![0u8; 2 * W2_READ];
+        let (_, messages) = black_box(decode_w2(&wire, &mut work));
+        assert_eq!(messages, W2_MESSAGES as u64);
     } else if which == "w6a" {
         let texts: Vec<String> = (0..64).map(|i| format!("reply {:010}", i * 7919)).collect();
         let mut out = vec![0u8; N * 18];
