@@ -9,7 +9,8 @@
 //! `w8` one message to each of 10,000 connections (`decode_w8`; with
 //! `valgrind --tool=cachegrind` its data-cache misses per message are what W8 adds to W1);
 //! `w2` 10,000 masked 4 KiB binary messages fed in 64 KiB reads (`decode_w2`: about 1,450
-//! instructions per message in `receive`, 1,180 of them the unmask);
+//! instructions per message in `receive`, 1,180 of them the unmask), `w2m` the same with
+//! 256-byte messages;
 //! `w7` runs 10,000 handshakes (`handshake_w7`) of a 170-byte request, `w7b` the same with
 //! the peers bench's 558-byte browser request.
 #![allow(missing_docs)] // a bench target: its `main` needs no docs
@@ -150,11 +151,13 @@ fn main() {
             .map(|_| Connection::upgraded(Config::new(), Role::Server, NoMask, NOW))
             .collect();
         assert_eq!(black_box(decode_w8(&mut conns, &mut wire)), W8_CONNS as u64);
-    } else if which == "w2" {
+    } else if which == "w2" || which == "w2m" {
+        // `w2m`: the same with 256-byte messages (a mid-sized JSON message's size).
+        let len = if which == "w2" { W2_LEN } else { 256 };
         let mut wire = Vec::new();
         let mut keys = workloads::lcg_keys(7);
         for i in 0..W2_MESSAGES {
-            let payload = workloads::binary_payload(W2_LEN, i);
+            let payload = workloads::binary_payload(len, i);
             workloads::push_frame(&mut wire, Opcode::Binary, true, &payload, keys());
         }
         let mut work = vec![0u8; 2 * W2_READ];

@@ -970,7 +970,7 @@ fn origin_is_exposed_for_the_application_to_refuse_with_403() {
 }
 
 #[test]
-fn whole_small_frames_meet_every_limit_at_every_length_taken_whole_or_byte_by_byte() {
+fn whole_data_frames_meet_every_limit_at_every_length_taken_whole_or_byte_by_byte() {
     // A whole frame of at most 125 bytes in one read takes the receive fast path; byte
     // by byte it takes the frame loop (`upgraded_run` checks both agree). Each length
     // against limits just below, at and above it.
@@ -1010,6 +1010,71 @@ fn whole_small_frames_meet_every_limit_at_every_length_taken_whole_or_byte_by_by
                 }
             }
         }
+    }
+    // 16-bit lengths (the second fast path when whole, the loop byte by byte), texts up to
+    // and past one 32 KiB block, against limits just below, at and above them.
+    let limits = [
+        (1 << 20, 1 << 20),
+        (126, 1 << 20),
+        (1 << 20, 126),
+        (4096, 4097),
+        (4097, 4096),
+    ];
+    for (max_frame, max_message) in limits {
+        let config = Config::new()
+            .with_max_frame_len(max_frame)
+            .with_max_message_len(max_message);
+        for role in [Role::Server, Role::Client] {
+            for len in [126, 127, 4095, 4096, 4097, 32 * 1024, 32 * 1024 + 1, 0xffff] {
+                if len > 4097 && max_frame.min(max_message) < 1 << 20 {
+                    continue; // refused like 4097; byte by byte, 64 KiB frames are slow
+                }
+                let payload: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                for opcode in [0x1, 0x2] {
+                    let input = frame(peer(role), true, opcode, &payload);
+                    let (events, wire) = upgraded_run(role, config, &input);
+                    let want = if len as u64 > max_frame {
+                        Ev::Error(Error::Protocol(ProtocolViolation::FrameTooLarge))
+                    } else if len as u64 > max_message {
+                        Ev::Error(Error::Protocol(ProtocolViolation::MessageTooLarge))
+                    } else if opcode == 0x1 {
+                        Ev::Text(String::from_utf8(payload.clone()).unwrap())
+                    } else {
+                        Ev::Binary(payload.clone())
+                    };
+                    let failed = matches!(want, Ev::Error(_));
+                    assert_eq!(events, [want], "{max_frame} {max_message} {role:?} {len}");
+                    assert_eq!(
+                        wire.ends_with(&frame(role, true, 0x8, &1009u16.to_be_bytes())),
+                        failed
+                    );
+                }
+            }
+        }
+    }
+    // Whole in the buffer: a non-minimal 16-bit length still fails with 1002, and text
+    // with a bad byte anywhere (or a code point cut at its end) with 1007.
+    for role in [Role::Server, Role::Client] {
+        let mut input = frame(peer(role), true, 0x2, &[0; 125]);
+        let masked = usize::from(role.is_server()) * 4;
+        input.splice(1..2, [(input[1] & 0x80) | 126, 0, 125]);
+        assert_eq!(input.len(), 4 + masked + 125);
+        fails(role, &input, &[], ProtocolViolation::NonMinimalLength, 1002);
+        for bad in [0, 100, 199] {
+            let mut text = vec![b'a'; 200];
+            text[bad] = 0xff;
+            let input = frame(peer(role), true, 0x1, &text);
+            fails(role, &input, &[], ProtocolViolation::InvalidUtf8, 1007);
+        }
+        let mut cut = vec![b'a'; 199];
+        cut.push(0xe4); // the first byte of a 3-byte code point
+        fails(
+            role,
+            &frame(peer(role), true, 0x1, &cut),
+            &[],
+            ProtocolViolation::InvalidUtf8,
+            1007,
+        );
     }
     // No fragment allowed: even a whole one-frame message fails, with 1008.
     let config = Config::new().with_max_fragments(0);

@@ -752,3 +752,87 @@ fn receive_fast_path_gate_is_shut_while_a_frame_header_or_message_is_in_flight()
         assert!(!open(&conn), "{role:?}: close sent");
     }
 }
+
+/// A frame with a 16-bit length (`len` written as given, so non-minimal ones too) as the
+/// peer of `role` sends it.
+fn peer_frame16(role: Role, fin: bool, opcode: u8, len: u16, payload: &[u8]) -> Vec<u8> {
+    let masked = role.is_server();
+    let mut out = std::vec![
+        (u8::from(fin) << 7) | opcode,
+        if masked { 0x80 } else { 0 } | 126
+    ];
+    out.extend_from_slice(&len.to_be_bytes());
+    let key = mask().0;
+    if masked {
+        out.extend_from_slice(&key);
+    }
+    out.extend(
+        payload
+            .iter()
+            .enumerate()
+            .map(|(i, b)| if masked { b ^ key[i % 4] } else { *b }),
+    );
+    out
+}
+
+#[test]
+fn second_fast_path_takes_only_whole_minimal_16_bit_frames_within_every_limit() {
+    let limits = config().with_max_frame_len(4096).with_max_message_len(2048);
+    for role in [Role::Server, Role::Client] {
+        let conn = Connection::upgraded(limits, role, mask as ClientMask, T0);
+        let takes = |frame: &[u8]| conn.core.extended_frame(frame).map(|f| (f.start, f.len));
+        let header = if role.is_server() { 8 } else { 4 };
+        let text = std::vec![b'a'; 2048];
+        let whole = peer_frame16(role, true, 0x1, 2048, &text);
+        assert_eq!(takes(&whole), Some((header, 2048)), "{role:?}");
+        let binary = peer_frame16(role, true, 0x2, 126, &text[..126]);
+        assert_eq!(takes(&binary), Some((header, 126)), "{role:?}");
+        // Split, over the message limit, not minimal, fragmented, a continuation, a
+        // reserved bit, a control opcode, the wrong mask bit, a 64-bit length: the loop.
+        assert_eq!(takes(&whole[..whole.len() - 1]), None, "{role:?}: split");
+        assert_eq!(takes(&whole[..3]), None, "{role:?}: split length");
+        let over = peer_frame16(role, true, 0x2, 2049, &std::vec![0; 2049]);
+        assert_eq!(takes(&over), None, "{role:?}: over the limit");
+        let short = peer_frame16(role, true, 0x2, 125, &text[..125]);
+        assert_eq!(takes(&short), None, "{role:?}: not minimal");
+        for first in [0x01, 0x80, 0xc2, 0x89] {
+            let mut other = whole.clone();
+            other[0] = first;
+            assert_eq!(takes(&other), None, "{role:?}: first byte {first:#x}");
+        }
+        let mut unmasked = whole.clone();
+        unmasked[1] ^= 0x80;
+        assert_eq!(takes(&unmasked), None, "{role:?}: mask bit");
+        let mut long = whole.clone();
+        long[1] |= 127;
+        assert_eq!(takes(&long), None, "{role:?}: 64-bit length");
+    }
+    // A text longer than one block goes to the loop, which delivers it a block at a time.
+    let conn = Connection::upgraded(config(), Role::Client, mask as ClientMask, T0);
+    let len = receive::TEXT_BLOCK_LEN + 1;
+    let text = peer_frame16(Role::Client, true, 0x1, len as u16, &std::vec![b'a'; len]);
+    assert!(conn.core.extended_frame(&text).is_none());
+    let binary = peer_frame16(Role::Client, true, 0x2, len as u16, &std::vec![b'a'; len]);
+    assert!(conn.core.extended_frame(&binary).is_some());
+    // Shut with the first fast path's gate: a message in flight, and after our Close.
+    let mut conn = Connection::upgraded(config(), Role::Client, mask as ClientMask, T0);
+    let whole = peer_frame16(Role::Client, true, 0x2, 200, &[7; 200]);
+    assert!(
+        feed(&mut conn, &peer_frame(Role::Client, false, 0x1, b"he"))
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        conn.core.extended_frame(&whole).is_none(),
+        "message in flight"
+    );
+    assert!(
+        feed(&mut conn, &peer_frame(Role::Client, true, 0x0, b"y"))
+            .unwrap()
+            .is_some()
+    );
+    assert!(conn.core.extended_frame(&whole).is_some(), "message done");
+    conn.close(T0, CloseCode::Normal, "", &mut [0u8; 64])
+        .unwrap();
+    assert!(conn.core.extended_frame(&whole).is_none(), "close sent");
+}
