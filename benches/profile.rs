@@ -10,7 +10,8 @@
 //! `valgrind --tool=cachegrind` its data-cache misses per message are what W8 adds to W1);
 //! `w2` 10,000 masked 4 KiB binary messages fed in 64 KiB reads (`decode_w2`: about 1,450
 //! instructions per message in `receive`, 1,180 of them the unmask), `w2m` the same with
-//! 256-byte messages;
+//! 256-byte messages, `w5` 16 messages of 1 MiB in 1 KiB fragments the same way (16,384
+//! frames: divide `decode_w2` by that);
 //! `w7` runs 10,000 handshakes (`handshake_w7`) of a 170-byte request, `w7b` the same with
 //! the peers bench's 558-byte browser request.
 #![allow(missing_docs)] // a bench target: its `main` needs no docs
@@ -163,6 +164,18 @@ fn main() {
         let mut work = vec![0u8; 2 * W2_READ];
         let (_, messages) = black_box(decode_w2(&wire, &mut work));
         assert_eq!(messages, W2_MESSAGES as u64);
+    } else if which == "w5" {
+        // W5: 16 binary messages of 1 MiB in 1 KiB fragments, through `decode_w2`'s reads.
+        let mut wire = Vec::new();
+        let mut keys = workloads::lcg_keys(5);
+        for i in 0..16 {
+            for (opcode, fin, part) in workloads::kib_fragments(i) {
+                workloads::push_frame(&mut wire, opcode, fin, &part, keys());
+            }
+        }
+        let mut work = vec![0u8; 2 * W2_READ];
+        let (_, messages) = black_box(decode_w2(&wire, &mut work));
+        assert_eq!(messages, 16);
     } else if which == "w6a" {
         let texts: Vec<String> = (0..64).map(|i| format!("reply {:010}", i * 7919)).collect();
         let mut out = vec![0u8; N * 18];
