@@ -969,6 +969,32 @@ fn origin_is_exposed_for_the_application_to_refuse_with_403() {
     rejects(twice.as_bytes(), HandshakeFailure::DuplicateHeader, 400);
 }
 
+/// `role` receiving one whole unfragmented `opcode` frame of `payload` (whole and byte by
+/// byte) delivers it, or fails with 1009 if it exceeds the frame or message limit.
+#[track_caller]
+fn meets_limits(role: Role, (max_frame, max_message): (u64, u64), opcode: u8, payload: &[u8]) {
+    let config = Config::new()
+        .with_max_frame_len(max_frame)
+        .with_max_message_len(max_message);
+    let (events, wire) = upgraded_run(role, config, &frame(peer(role), true, opcode, payload));
+    let len = payload.len() as u64;
+    let want = if len > max_frame {
+        Ev::Error(Error::Protocol(ProtocolViolation::FrameTooLarge))
+    } else if len > max_message {
+        Ev::Error(Error::Protocol(ProtocolViolation::MessageTooLarge))
+    } else if opcode == 0x1 {
+        Ev::Text(String::from_utf8(payload.to_vec()).unwrap())
+    } else {
+        Ev::Binary(payload.to_vec())
+    };
+    let failed = matches!(want, Ev::Error(_));
+    assert_eq!(events, [want], "{max_frame} {max_message} {role:?} {len}");
+    assert_eq!(
+        wire.ends_with(&frame(role, true, 0x8, &1009u16.to_be_bytes())),
+        failed
+    );
+}
+
 #[test]
 fn whole_data_frames_meet_every_limit_at_every_length_taken_whole_or_byte_by_byte() {
     // A whole frame of at most 125 bytes in one read takes the receive fast path; byte
@@ -983,30 +1009,11 @@ fn whole_data_frames_meet_every_limit_at_every_length_taken_whole_or_byte_by_byt
         (1 << 20, 125),
     ];
     for (max_frame, max_message) in limits {
-        let config = Config::new()
-            .with_max_frame_len(max_frame)
-            .with_max_message_len(max_message);
         for role in [Role::Server, Role::Client] {
             for len in [0, 1, 15, 16, 17, 123, 124, 125] {
                 let payload = vec![b'a'; len];
                 for opcode in [0x1, 0x2] {
-                    let input = frame(peer(role), true, opcode, &payload);
-                    let (events, wire) = upgraded_run(role, config, &input);
-                    let want = if len as u64 > max_frame {
-                        Ev::Error(Error::Protocol(ProtocolViolation::FrameTooLarge))
-                    } else if len as u64 > max_message {
-                        Ev::Error(Error::Protocol(ProtocolViolation::MessageTooLarge))
-                    } else if opcode == 0x1 {
-                        Ev::Text("a".repeat(len))
-                    } else {
-                        Ev::Binary(payload.clone())
-                    };
-                    let failed = matches!(want, Ev::Error(_));
-                    assert_eq!(events, [want], "{max_frame} {max_message} {role:?} {len}");
-                    assert_eq!(
-                        wire.ends_with(&frame(role, true, 0x8, &1009u16.to_be_bytes())),
-                        failed
-                    );
+                    meets_limits(role, (max_frame, max_message), opcode, &payload);
                 }
             }
         }
@@ -1021,9 +1028,6 @@ fn whole_data_frames_meet_every_limit_at_every_length_taken_whole_or_byte_by_byt
         (4097, 4096),
     ];
     for (max_frame, max_message) in limits {
-        let config = Config::new()
-            .with_max_frame_len(max_frame)
-            .with_max_message_len(max_message);
         for role in [Role::Server, Role::Client] {
             for len in [126, 127, 4095, 4096, 4097, 32 * 1024, 32 * 1024 + 1, 0xffff] {
                 if len > 4097 && max_frame.min(max_message) < 1 << 20 {
@@ -1031,23 +1035,7 @@ fn whole_data_frames_meet_every_limit_at_every_length_taken_whole_or_byte_by_byt
                 }
                 let payload: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
                 for opcode in [0x1, 0x2] {
-                    let input = frame(peer(role), true, opcode, &payload);
-                    let (events, wire) = upgraded_run(role, config, &input);
-                    let want = if len as u64 > max_frame {
-                        Ev::Error(Error::Protocol(ProtocolViolation::FrameTooLarge))
-                    } else if len as u64 > max_message {
-                        Ev::Error(Error::Protocol(ProtocolViolation::MessageTooLarge))
-                    } else if opcode == 0x1 {
-                        Ev::Text(String::from_utf8(payload.clone()).unwrap())
-                    } else {
-                        Ev::Binary(payload.clone())
-                    };
-                    let failed = matches!(want, Ev::Error(_));
-                    assert_eq!(events, [want], "{max_frame} {max_message} {role:?} {len}");
-                    assert_eq!(
-                        wire.ends_with(&frame(role, true, 0x8, &1009u16.to_be_bytes())),
-                        failed
-                    );
+                    meets_limits(role, (max_frame, max_message), opcode, &payload);
                 }
             }
         }

@@ -119,6 +119,20 @@ pub(super) struct SmallFrame {
     masker: Option<Masker>,
 }
 
+#[cfg(not(target_os = "none"))]
+impl SmallFrame {
+    /// Whether a fast path's first header byte (FIN, no RSV bit) is a Text (`Some(true)`)
+    /// or Binary (`Some(false)`) frame's.
+    #[inline(always)]
+    fn is_text(b0: u8) -> Option<bool> {
+        match b0 {
+            0x81 => Some(true),
+            0x82 => Some(false),
+            _ => None,
+        }
+    }
+}
+
 /// Unmasks `frame[from..]` with `masker`, writes it at `to` (`to <= from`) and returns
 /// the unmasked bytes there (empty if `to > from`, where nothing is written): 8 to 16
 /// bytes (W1's messages) as two overlapping words, each read, unmasked and written in
@@ -661,12 +675,7 @@ impl Core {
         let [b0, b1, rest @ ..] = buf else {
             return None;
         };
-        // FIN, no RSV bit, opcode Text (0x1) or Binary (0x2).
-        let text = match *b0 {
-            0x81 => true,
-            0x82 => false,
-            _ => return None,
-        };
+        let text = SmallFrame::is_text(*b0)?;
         let len = *b1 & 0x7f;
         // RFC 6455 §5.1: clients MUST mask, servers MUST NOT (else the full path fails).
         // The gate keeps out extended lengths, whatever the limits refuse, and every
@@ -773,11 +782,7 @@ impl Core {
         let [b0, b1, l0, l1, rest @ ..] = buf else {
             return None;
         };
-        let text = match *b0 {
-            0x81 => true,
-            0x82 => false,
-            _ => return None,
-        };
+        let text = SmallFrame::is_text(*b0)?;
         let masked = *b1 & 0x80 != 0;
         if *b1 & 0x7f != 126 || self.small_gate == 0 || masked != self.role.is_server() {
             return None;
@@ -788,6 +793,8 @@ impl Core {
         if len < 126 || !fits {
             return None;
         }
+        // The same steps as `small_frame`'s end, kept apart: in one shared function, W1's
+        // profile loop took 2 more instructions.
         let len = usize::from(len);
         let (masker, start) = if masked {
             let (key, _) = rest.split_first_chunk::<4>()?;

@@ -38,9 +38,23 @@ fn config() -> Config {
 /// A frame as the peer of `role` sends it (masked when the peer is a client).
 fn peer_frame(role: Role, fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
     assert!(payload.len() <= 125);
+    peer_frame_with(role, fin, opcode, payload.len() as u8, &[], payload)
+}
+
+/// [`peer_frame`] with the 7-bit length `len7` and the extended length bytes as given (so
+/// non-minimal lengths too).
+fn peer_frame_with(
+    role: Role,
+    fin: bool,
+    opcode: u8,
+    len7: u8,
+    ext: &[u8],
+    payload: &[u8],
+) -> Vec<u8> {
     let masked = role.is_server();
     let mut out = std::vec![(u8::from(fin) << 7) | opcode];
-    out.push(if masked { 0x80 } else { 0 } | payload.len() as u8);
+    out.push(if masked { 0x80 } else { 0 } | len7);
+    out.extend_from_slice(ext);
     let key = mask().0;
     if masked {
         out.extend_from_slice(&key);
@@ -756,23 +770,7 @@ fn receive_fast_path_gate_is_shut_while_a_frame_header_or_message_is_in_flight()
 /// A frame with a 16-bit length (`len` written as given, so non-minimal ones too) as the
 /// peer of `role` sends it.
 fn peer_frame16(role: Role, fin: bool, opcode: u8, len: u16, payload: &[u8]) -> Vec<u8> {
-    let masked = role.is_server();
-    let mut out = std::vec![
-        (u8::from(fin) << 7) | opcode,
-        if masked { 0x80 } else { 0 } | 126
-    ];
-    out.extend_from_slice(&len.to_be_bytes());
-    let key = mask().0;
-    if masked {
-        out.extend_from_slice(&key);
-    }
-    out.extend(
-        payload
-            .iter()
-            .enumerate()
-            .map(|(i, b)| if masked { b ^ key[i % 4] } else { *b }),
-    );
-    out
+    peer_frame_with(role, fin, opcode, 126, &len.to_be_bytes(), payload)
 }
 
 #[test]
