@@ -719,15 +719,19 @@ impl Core {
         // Perf (W1): `core::str::from_utf8` goes byte by byte until its pointer is 8-aligned
         // (about 160 instructions for 16 bytes at an odd address, 50 aligned). A masked
         // text payload is rewritten by the unmask anyway, so it is written up to 7 bytes
-        // lower, into its own consumed header and key, at the 8-byte boundary below it.
+        // lower, into its own consumed header and key, at the 8-byte boundary below it (at
+        // the frame's start, one byte past a boundary, when that boundary is 7 bytes below:
+        // the header and key are 6; moved there rather than unmasked in place, the move's
+        // bounds are known to the compiler, W1's profile loop 234 -> 220 instructions).
         // The payload's address from the frame's (an empty payload has none to look up:
         // taking it from `frame.get(start)` cost W1's loop 2 instructions and 0.3 ns).
         let back = frame.as_ptr().addr().wrapping_add(small.start) % 8;
         // Two unmask arms, not one after an optional move: merged, W1's profile loop took
         // 286 instructions instead of 268.
         let payload: &'a [u8] = match small.masker {
-            Some(masker) if small.text && back <= small.start => {
-                unmask_back(frame, small.start, small.start - back, masker)
+            Some(masker) if small.text => {
+                let to = small.start - back.min(small.start);
+                unmask_back(frame, small.start, to, masker)
             }
             Some(mut masker) => {
                 let payload = frame.get_mut(small.start..).unwrap_or_default();
