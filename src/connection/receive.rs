@@ -685,13 +685,18 @@ impl Core {
             return None;
         }
         let len = usize::from(len);
-        let (masker, start) = if masked {
+        // The whole frame's length first: it covers the key too (one compare, not two).
+        let start = if masked { 6 } else { 2 };
+        if buf.len() < start + len {
+            return None;
+        }
+        let masker = if masked {
             let (key, _) = rest.split_first_chunk::<4>()?;
-            (Some(Masker::new(crate::frame::MaskKey(*key))), 6)
+            Some(Masker::new(crate::frame::MaskKey(*key)))
         } else {
-            (None, 2)
+            None
         };
-        (buf.len() >= start + len).then_some(SmallFrame {
+        Some(SmallFrame {
             text,
             start,
             len,
