@@ -146,7 +146,12 @@ fn unmask_back(frame: &mut [u8], from: usize, to: usize, masker: Masker) -> &mut
     let (Some(back), Some(region)) = (from.checked_sub(to), frame.get_mut(to..)) else {
         return &mut [];
     };
-    let len = region.len() - back;
+    // Checked, not subtracted: knowing `len <= region.len()`, the compiler drops the
+    // bounds checks of the word moves and of the split below (W1's profile loop 216 -> 205
+    // instructions; caller_shape 14.3 -> 12.4 ns natural, 11.8 -> 10.9 by reference).
+    let Some(len) = region.len().checked_sub(back) else {
+        return &mut [];
+    };
     let word = |buf: &[u8], at: usize| buf.get(at..).and_then(<[u8]>::first_chunk::<8>).copied();
     let key = masker.word_at(0);
     if (8..=16).contains(&len)
