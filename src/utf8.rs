@@ -300,10 +300,10 @@ fn incomplete_tail_len(bytes: &[u8]) -> usize {
 ///
 /// With the `simdutf8` feature (a default) on x86_64 and aarch64, pieces of
 /// [`SIMD_MIN_LEN`] bytes or more go to `simdutf8::basic` (hosted x86_64: AVX2 or SSE4.2
-/// picked at run time, the manifest giving simdutf8 its `std` there; bare-metal x86_64: from
-/// the compile-time target features; aarch64: NEON). Shorter pieces, every piece on other targets (so embedded builds carry no SIMD
-/// code) and every piece without the feature go to `core::str::from_utf8`, whose setup is
-/// cheaper.
+/// picked at run time, the manifest giving simdutf8 its `std` there; bare-metal x86_64:
+/// from the compile-time target features; aarch64: NEON). Shorter pieces, every piece on
+/// other targets (so embedded builds carry no SIMD code) and every piece without the
+/// feature go to `core::str::from_utf8`, whose setup is cheaper.
 #[inline] // short pieces (W1's 16-byte messages) pay no call around `from_utf8`
 fn validate(bytes: &[u8]) -> Result<&str, Utf8Error> {
     #[cfg(all(

@@ -728,13 +728,13 @@ impl Core {
         };
         // Perf (W1): `core::str::from_utf8` goes byte by byte until its pointer is 8-aligned
         // (about 160 instructions for 16 bytes at an odd address, 50 aligned). A masked
-        // text payload is rewritten by the unmask anyway, so it is written up to 7 bytes
-        // lower, into its own consumed header and key, at the 8-byte boundary below it (at
-        // the frame's start, one byte past a boundary, when that boundary is 7 bytes below:
-        // the header and key are 6; moved there rather than unmasked in place, the move's
-        // bounds are known to the compiler, W1's profile loop 234 -> 220 instructions).
-        // The payload's address from the frame's (an empty payload has none to look up:
-        // taking it from `frame.get(start)` cost W1's loop 2 instructions and 0.3 ns).
+        // text payload is rewritten by the unmask anyway, so it is written up to 6 bytes
+        // lower, into its own consumed header and key: at the 8-byte boundary below it, or
+        // at the frame's start (one byte past a boundary) when that boundary is 7 bytes
+        // below. Moved there rather than unmasked in place, the target never lies before
+        // the frame, which the compiler sees (W1's profile loop 234 -> 220 instructions).
+        // The address is the frame's plus the offset (looked up with `frame.get(start)`,
+        // which an empty payload fails, W1's loop took 2 more instructions and 0.3 ns).
         let back = frame.as_ptr().addr().wrapping_add(small.start) % 8;
         // Two unmask arms, not one after an optional move: merged, W1's profile loop took
         // 286 instructions instead of 268.
@@ -807,7 +807,7 @@ impl Core {
         if len < 126 || !fits {
             return None;
         }
-        // The same steps as `small_frame`'s end, kept apart: in one shared function, W1's
+        // `small_frame`'s last steps, written again: in one function shared with it, W1's
         // profile loop took 2 more instructions.
         let len = usize::from(len);
         let (masker, start) = if masked {
