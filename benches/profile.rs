@@ -6,6 +6,8 @@
 //!     target/release/deps/profile-<hash> w1   # then: callgrind_annotate --inclusive=yes
 //! ```
 //! `w1` and `w6a` handle 100,000 messages (divide `decode_w1` / `encode_w6a` by that);
+//! `w1r` the same messages with the least caller (`decode_w1r`: each frame its own slice,
+//! only messages counted), whose count is nearly all `receive`'s;
 //! `w8` one message to each of 10,000 connections (`decode_w8`; with
 //! `valgrind --tool=cachegrind` its data-cache misses per message are what W8 adds to W1);
 //! `w2` 10,000 masked 4 KiB binary messages fed in 64 KiB reads (`decode_w2`: about 1,450
@@ -19,7 +21,7 @@
 use std::hint::black_box;
 use std::mem;
 
-use wsmachine::{Config, Connection, Event, Instant, MaskKey, NoMask, Opcode, Role};
+use wsmachine::{Config, Connection, Event, Instant, MaskKey, NoMask, Opcode, Received, Role};
 
 #[path = "common/workloads.rs"]
 #[allow(dead_code)] // the decode workloads' generators are the other benches'
@@ -100,6 +102,24 @@ fn decode_w2(wire: &[u8], work: &mut [u8]) -> (u64, u64) {
     (sum, messages)
 }
 
+/// W1 with the least caller around `receive`: each 22-byte frame handed over as its own
+/// slice and only the messages counted, so nearly every instruction is the engine's.
+#[inline(never)]
+fn decode_w1r(wire: &mut [u8]) -> u64 {
+    let mut conn = Connection::upgraded(Config::new(), Role::Server, NoMask, NOW);
+    let mut messages = 0;
+    for frame in wire.chunks_exact_mut(22) {
+        if let Ok(Received {
+            event: Some(Event::Text(t)),
+            ..
+        }) = conn.receive(NOW, frame)
+        {
+            messages += u64::from(t.is_last());
+        }
+    }
+    messages
+}
+
 /// W8: one 16-byte text to each of `conns` in turn (their state no longer in L1).
 #[inline(never)]
 fn decode_w8(conns: &mut [Connection<NoMask>], wire: &mut [u8]) -> u64 {
@@ -146,6 +166,9 @@ fn main() {
         let mut wire = w1_wire(N);
         let (_, messages) = black_box(decode_w1(&mut wire));
         assert_eq!(messages, N as u64);
+    } else if which == "w1r" {
+        let mut wire = w1_wire(N);
+        assert_eq!(black_box(decode_w1r(&mut wire)), N as u64);
     } else if which == "w8" {
         let mut wire = w1_wire(W8_CONNS);
         let mut conns: Vec<_> = (0..W8_CONNS)
