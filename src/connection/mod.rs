@@ -286,9 +286,9 @@ impl<M: MaskSource> Connection<M> {
     /// needs the event in memory, so the compiler copies the 128-byte event (x86_64) out of
     /// the slot the engine wrote it to on every call, not only when the arm runs. Match the
     /// result where it lies (`let result = conn.receive(now, buf); match &result { .. }`)
-    /// or end with `_`. W1 (16-byte messages, `compare/benches/caller_shape.rs`): 12.9 ns
-    /// by reference, 13.6 ns ending with `_`, 15.5 ns with `other` formatted, 24 ns with
-    /// `ref other`.
+    /// or end with `_`. W1 (16-byte messages, `compare/benches/caller_shape.rs`, 8 Dec):
+    /// 10.9 ns by reference, 11.5 ns ending with `_`, 12.4 ns with `other` formatted, about
+    /// 20.5 ns with `ref other`.
     ///
     /// # Errors
     /// [`Error::Protocol`] or [`Error::Handshake`] when the peer broke the rules; the
